@@ -1,0 +1,29 @@
+#pragma once
+// What every new realm gets, as Keycloak creates it (keycloak-compat §3.8,
+// §4.3, §4.4, §4.5): built-in client scopes with their mappers, default
+// clients, default roles, and generated keys.
+#include <string>
+#include <vector>
+
+#include "model/entities.hpp"
+
+namespace tessera::admin {
+
+std::vector<model::ClientScope> builtin_client_scopes();
+inline const std::vector<std::string> kDefaultDefaultScopes{"acr", "basic", "email", "profile", "roles", "web-origins"};
+inline const std::vector<std::string> kDefaultOptionalScopes{"address", "microprofile-jwt", "offline_access", "phone"};
+
+// Default clients for `realm` (account, account-console, admin-cli, broker,
+// security-admin-console, and realm-management outside master).
+std::vector<model::Client> default_clients(const std::string& realm);
+// Realm roles (default-roles-x, offline_access, uma_authorization) and the
+// default clients' roles; `master` adds admin and create-realm.
+std::vector<model::Role> default_roles(const std::string& realm, const std::string& default_role_name);
+// The 21 roles of realm-management (or of "<realm>-realm" in master).
+std::vector<model::Role> realm_admin_roles(const std::string& client_id);
+
+// rsa-generated (RS256, and a second one for PS256), rsa-enc-generated (RSA-OAEP),
+// ec-generated (ES256), eddsa-generated (EdDSA), hmac-generated-hs512.
+std::vector<model::KeyRecord> generate_realm_keys(const std::string& realm);
+
+}  // namespace tessera::admin

@@ -1,0 +1,123 @@
+#include "admin/realm_import.hpp"
+
+#include <boost/json/error.hpp>
+#include <boost/json/stream_parser.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "admin/realm_factory.hpp"
+#include "model/representation.hpp"
+
+namespace tessera::admin {
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+std::string substitute_env(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t open = text.find("${", pos);
+    std::size_t close = open == std::string::npos ? open : text.find('}', open + 2);
+    if (close == std::string::npos) break;
+    out.append(text, pos, open - pos);
+    std::string inner = text.substr(open + 2, close - open - 2);
+    if (inner.rfind("env.", 0) == 0) inner = inner.substr(4);
+    std::size_t colon = inner.find(':');
+    std::string name = inner.substr(0, colon);
+    const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
+    if (value) out += value;
+    else if (colon != std::string::npos) out += inner.substr(colon + 1);
+    else out.append(text, open, close - open + 1);
+    pos = close + 1;
+  }
+  out.append(text, pos, std::string::npos);
+  return out;
+}
+
+namespace {
+
+// Line and column of a byte offset, for JSON syntax errors.
+std::string position(const std::string& text, std::size_t offset) {
+  std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(std::min(offset, text.size())), '\n'));
+  std::size_t last_nl = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  std::size_t column = last_nl == std::string::npos ? offset + 1 : offset - last_nl;
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+json::value parse_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ImportError(file.string() + ": cannot read the file");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string text = substitute_env(buf.str());
+  json::parse_options options;
+  options.max_depth = 64;
+  json::stream_parser p(json::storage_ptr(), options);
+  boost::system::error_code ec;
+  std::size_t used = p.write(text.data(), text.size(), ec);
+  if (!ec) p.finish(ec);
+  if (ec) throw ImportError(file.string() + ": invalid JSON at " + position(text, used) + ": " + ec.message());
+  return p.release();
+}
+
+bool import_file(store::Store& store, const fs::path& file) {
+  json::value doc = parse_file(file);
+  model::JsonReader reader;
+  model::RealmImport parsed = model::realm_import_from_json(reader, doc);
+  if (reader.ok() && store.realm_exists(parsed.bundle.realm.name)) {
+    spdlog::info("realm '{}' already exists; import of {} skipped", parsed.bundle.realm.name, file.string());
+    return false;
+  }
+  model::RealmBundle bundle;
+  if (reader.ok()) bundle = complete_realm(std::move(parsed), reader);
+  if (!reader.ok()) {
+    const auto& e = reader.errors.front();
+    std::string more = reader.errors.size() > 1 ? " (and " + std::to_string(reader.errors.size() - 1) + " more)" : "";
+    throw ImportError(file.string() + ": " + e.path + ": " + e.message + more);
+  }
+  if (!reader.warnings.empty()) {
+    std::string paths;
+    for (std::size_t i = 0; i < reader.warnings.size() && i < 20; ++i) paths += (i ? ", " : "") + reader.warnings[i].path;
+    if (reader.warnings.size() > 20) paths += ", ...";
+    spdlog::warn("{}: {} field(s) ignored (not supported): {}", file.string(), reader.warnings.size(), paths);
+  }
+  try {
+    store.create_realm(bundle);
+  } catch (const store::StoreError& e) {
+    if (e.kind() == store::StoreError::Kind::conflict && store.realm_exists(bundle.realm.name)) return false;
+    throw ImportError(file.string() + ": " + e.what());
+  }
+  spdlog::info("imported realm '{}' from {} ({} clients, {} users)", bundle.realm.name, file.string(),
+               bundle.clients.size(), bundle.users.size());
+  return true;
+}
+
+}  // namespace
+
+ImportOutcome import_realms(store::Store& store, const std::string& path) {
+  std::error_code ec;
+  fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) throw ImportError(path + ": no such file or directory");
+  std::vector<fs::path> files;
+  if (fs::is_directory(status)) {
+    for (const auto& entry : fs::directory_iterator(path, ec))
+      if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+  } else {
+    files.emplace_back(path);
+  }
+  ImportOutcome outcome;
+  for (const auto& file : files) {
+    bool done = import_file(store, file);
+    (done ? outcome.imported : outcome.skipped).push_back(file.string());
+  }
+  return outcome;
+}
+
+}  // namespace tessera::admin

@@ -1,0 +1,221 @@
+#include "app/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+
+namespace tessera::app {
+namespace {
+
+enum class Kind { flag, number, text, list };
+
+struct OptionSpec {
+  const char* name;
+  Kind kind;
+  const char* help;
+  const char* implicit = nullptr;  // value when given without one
+};
+
+// Every option, in --help order. Names are Keycloak's where Keycloak has one.
+const std::vector<OptionSpec>& option_specs() {
+  static const std::vector<OptionSpec> specs{
+      {"http-enabled", Kind::flag, "Serve plain HTTP (default: true in start-dev, false in start)", "true"},
+      {"http-host", Kind::text, "Address to listen on (default 0.0.0.0)"},
+      {"http-port", Kind::number, "HTTP port (default 8080)"},
+      {"https-port", Kind::number, "HTTPS port (default 8443)"},
+      {"https-certificate-file", Kind::text, "PEM certificate chain for HTTPS"},
+      {"https-certificate-key-file", Kind::text, "PEM private key for HTTPS"},
+      {"https-protocols", Kind::list, "TLS protocol versions, comma-separated: TLSv1.3,TLSv1.2 (default TLSv1.3)"},
+      {"https-cipher-suites", Kind::text, "OpenSSL cipher suite names, comma-separated (default: OpenSSL's)"},
+      {"hostname", Kind::text, "Public host name or full base URL (required by start unless --hostname-strict=false)"},
+      {"hostname-strict", Kind::flag, "Require --hostname (default: true in start, false in start-dev)", "true"},
+      {"db", Kind::text, "Database vendor: sqlite (alias dev-file) (default sqlite)"},
+      {"db-url", Kind::text, "Database location; for sqlite the file path (default ./data/tessera.db)"},
+      {"import-realm", Kind::text, "Import Keycloak realm-export JSON: a file or a directory (default data/import)",
+       "data/import"},
+      {"bootstrap-admin-username", Kind::text, "Initial master admin user name (default temp-admin)"},
+      {"bootstrap-admin-password", Kind::text, "Initial master admin password (start-dev generates one if absent)"},
+      {"log-level", Kind::text, "trace, debug, info, warn, error or off (default info)"},
+      {"log-format", Kind::text, "text or json (default text)"},
+      {"http-access-log-enabled", Kind::flag, "Log one line per request (default false)", "true"},
+      {"http-management-port", Kind::number, "Port of /health and /metrics (default 9000)"},
+      {"http-max-body-size", Kind::number, "Largest request body in bytes; larger gets 413 (default 1048576)"},
+      {"http-idle-timeout", Kind::number, "Milliseconds to receive a whole request or idle on keep-alive (default 30000)"},
+      {"http-io-threads", Kind::number, "I/O threads (default: one per core)"},
+      {"root-realm", Kind::text, "Also serve this realm at the issuer root (/authorize, /token, ...)"},
+  };
+  return specs;
+}
+
+std::string env_name(const std::string& prefix, const char* option) {
+  std::string out = prefix;
+  for (const char* p = option; *p; ++p) out += *p == '-' ? '_' : static_cast<char>(std::toupper(*p));
+  return out;
+}
+
+std::map<std::string, std::string> read_conf_file(const std::string& path, bool required) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(path);
+  if (!in) {
+    if (required) throw ConfigError("--config-file: cannot read '" + path + "'");
+    return out;
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos) throw ConfigError(path + ":" + std::to_string(number) + ": expected key=value");
+    auto trim = [](std::string s) {
+      s.erase(0, s.find_first_not_of(" \t"));
+      s.erase(s.find_last_not_of(" \t\r") + 1);
+      return s;
+    };
+    std::string key = trim(line.substr(0, eq));
+    bool known = std::any_of(option_specs().begin(), option_specs().end(), [&](auto& s) { return key == s.name; });
+    if (!known) throw ConfigError(path + ":" + std::to_string(number) + ": unknown option '" + key + "'");
+    out[key] = trim(line.substr(eq + 1));
+  }
+  return out;
+}
+
+bool parse_flag(const std::string& name, const std::string& value) {
+  std::string v = value;
+  std::transform(v.begin(), v.end(), v.begin(), ::tolower);
+  if (v == "true" || v.empty()) return true;
+  if (v == "false") return false;
+  throw ConfigError("--" + name + ": '" + value + "' is not true or false");
+}
+
+unsigned long parse_number(const std::string& name, const std::string& value, unsigned long min, unsigned long max) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long n = value.empty() || value[0] == '-' ? 0 : std::strtoul(value.c_str(), &end, 10);
+  if (value.empty() || value[0] == '-' || errno || *end || n < min || n > max)
+    throw ConfigError("--" + name + ": '" + value + "' is not a number from " + std::to_string(min) + " to " +
+                      std::to_string(max));
+  return n;
+}
+
+std::vector<std::string> parse_list(const std::string& value) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= value.size()) {
+    auto end = value.find(',', pos);
+    if (end == std::string::npos) end = value.size();
+    std::string item = value.substr(pos, end - pos);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) out.push_back(item);
+    pos = end + 1;
+  }
+  return out;
+}
+
+void apply(Config& c, const std::string& name, const std::string& v) {
+  auto port = [&] { return static_cast<std::uint16_t>(parse_number(name, v, 1, 65535)); };
+  if (name == "http-enabled") c.http_enabled = parse_flag(name, v);
+  else if (name == "http-host") c.http_host = v;
+  else if (name == "http-port") c.http_port = port();
+  else if (name == "https-port") c.https_port = port();
+  else if (name == "https-certificate-file") c.https_certificate_file = v;
+  else if (name == "https-certificate-key-file") c.https_certificate_key_file = v;
+  else if (name == "https-protocols") c.https_protocols = parse_list(v);
+  else if (name == "https-cipher-suites") c.https_cipher_suites = v;
+  else if (name == "hostname") c.hostname = v;
+  else if (name == "hostname-strict") c.hostname_strict = parse_flag(name, v);
+  else if (name == "db") c.db = v;
+  else if (name == "db-url") c.db_url = v;
+  else if (name == "import-realm") c.import_realm = v;
+  else if (name == "bootstrap-admin-username") c.bootstrap_admin_username = v;
+  else if (name == "bootstrap-admin-password") c.bootstrap_admin_password = v;
+  else if (name == "log-level") c.log_level = v;
+  else if (name == "log-format") c.log_format = v;
+  else if (name == "http-access-log-enabled") c.access_log = parse_flag(name, v);
+  else if (name == "http-management-port") c.management_port = port();
+  else if (name == "http-max-body-size") c.max_body_size = parse_number(name, v, 1, 1ul << 30);
+  else if (name == "http-idle-timeout") c.idle_timeout_ms = static_cast<unsigned>(parse_number(name, v, 100, 3600000));
+  else if (name == "http-io-threads") c.io_threads = static_cast<unsigned>(parse_number(name, v, 1, 256));
+  else if (name == "root-realm") c.root_realm = v;
+}
+
+void validate(Config& c) {
+  std::transform(c.log_level.begin(), c.log_level.end(), c.log_level.begin(), ::tolower);
+  if (c.log_level == "warning") c.log_level = "warn";
+  static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
+  if (std::find(levels.begin(), levels.end(), c.log_level) == levels.end())
+    throw ConfigError("--log-level: '" + c.log_level + "' is not one of trace, debug, info, warn, error, off");
+  if (c.log_format != "text" && c.log_format != "json")
+    throw ConfigError("--log-format: '" + c.log_format + "' is not text or json");
+  if (c.db == "dev-file") c.db = "sqlite";
+  if (c.db == "postgres") throw ConfigError("--db: postgres is not available in this build yet; use sqlite");
+  if (c.db != "sqlite") throw ConfigError("--db: '" + c.db + "' is not a supported database (sqlite)");
+  for (const auto& p : c.https_protocols)
+    if (p != "TLSv1.3" && p != "TLSv1.2")
+      throw ConfigError("--https-protocols: '" + p + "' is not supported (use TLSv1.3 and/or TLSv1.2)");
+  if (c.https_protocols.empty()) throw ConfigError("--https-protocols: no protocol given");
+  bool https = !c.https_certificate_file.empty() || !c.https_certificate_key_file.empty();
+  if (!c.dev && !https && !c.http_enabled)
+    throw ConfigError("--https-certificate-file: start needs HTTPS (--https-certificate-file and "
+                      "--https-certificate-key-file) or --http-enabled=true");
+  if (!c.dev && c.hostname.empty() && c.hostname_strict)
+    throw ConfigError("--hostname: start needs --hostname (or --hostname-strict=false)");
+  if (c.db_url.empty()) c.db_url = "data/tessera.db";
+}
+
+}  // namespace
+
+Config load_config(int argc, char** argv) {
+  CLI::App app{"Tessera: an OpenID Connect Provider that speaks Keycloak's OIDC surface.", "tessera"};
+  app.require_subcommand(1);
+  std::map<std::string, std::string> given;
+  std::string config_file;
+  for (const char* command : {"start", "start-dev"}) {
+    CLI::App* sub = app.add_subcommand(command, std::string(command) == "start"
+                                                    ? "Start in production mode (HTTPS and --hostname required)"
+                                                    : "Start in development mode (HTTP on 8080, relaxed hostname)");
+    sub->add_option("--config-file", config_file, "Config file of key=value lines (default conf/tessera.conf)");
+    for (const auto& spec : option_specs()) {
+      auto* opt = sub->add_option_function<std::string>(
+          std::string("--") + spec.name, [&given, &spec](const std::string& v) { given[spec.name] = v; },
+          std::string(spec.help) + " [env TESSERA_" + env_name("", spec.name) + ", KC_" + env_name("", spec.name) + "]");
+      if (spec.implicit) opt->expected(0, 1)->default_str(spec.implicit);
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    auto subs = app.get_subcommands();
+    throw HelpRequested{subs.empty() ? app.help() : subs.front()->help()};
+  } catch (const CLI::CallForAllHelp&) {
+    throw HelpRequested{app.help("", CLI::AppFormatMode::All)};
+  } catch (const CLI::ParseError& e) {
+    for (auto* sub : app.get_subcommands())
+      if (sub->get_help_ptr() && sub->get_help_ptr()->count()) throw HelpRequested{sub->help()};
+    throw ConfigError(e.what());
+  }
+  Config c;
+  c.command = app.get_subcommands().front()->get_name();
+  c.dev = c.command == "start-dev";
+  c.http_enabled = c.dev;
+  c.hostname_strict = !c.dev;
+  auto file = read_conf_file(config_file.empty() ? "conf/tessera.conf" : config_file, !config_file.empty());
+  for (const auto& spec : option_specs()) {
+    std::optional<std::string> value;
+    if (auto it = given.find(spec.name); it != given.end()) value = it->second.empty() && spec.implicit ? spec.implicit : it->second;
+    else if (const char* v = std::getenv(env_name("TESSERA_", spec.name).c_str())) value = v;
+    else if (const char* v = std::getenv(env_name("KC_", spec.name).c_str())) value = v;
+    else if (auto f = file.find(spec.name); f != file.end()) value = f->second;
+    if (value) apply(c, spec.name, *value);
+  }
+  validate(c);
+  return c;
+}
+
+}  // namespace tessera::app

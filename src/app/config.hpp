@@ -1,0 +1,48 @@
+#pragma once
+// Start-up configuration with Keycloak's option names. Sources, highest
+// first: command line, environment (TESSERA_<NAME>, then KC_<NAME>), the
+// config file (conf/tessera.conf, key=value), built-in defaults.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tessera::app {
+
+struct Config {
+  std::string command;  // "start" or "start-dev"
+  bool dev = false;
+  bool http_enabled = false;
+  std::string http_host = "0.0.0.0";
+  std::uint16_t http_port = 8080, https_port = 8443, management_port = 9000;
+  std::string https_certificate_file, https_certificate_key_file;
+  std::vector<std::string> https_protocols{"TLSv1.3"};
+  std::string https_cipher_suites;
+  std::string hostname;
+  bool hostname_strict = true;
+  std::string db = "sqlite", db_url;
+  std::string import_realm;
+  std::string bootstrap_admin_username = "temp-admin", bootstrap_admin_password;
+  std::string log_level = "info", log_format = "text";
+  bool access_log = false;
+  std::size_t max_body_size = 1024 * 1024;
+  unsigned idle_timeout_ms = 30000;
+  unsigned io_threads = 0;  // 0: one per core
+  std::string root_realm;
+};
+
+// A bad option: the message names it. main() prints it and exits 2.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Help requested: the text to print, exit 0.
+struct HelpRequested {
+  std::string text;
+};
+
+// Throws ConfigError or HelpRequested.
+Config load_config(int argc, char** argv);
+
+}  // namespace tessera::app

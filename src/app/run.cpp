@@ -1,0 +1,124 @@
+#include "app/run.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "admin/realm_import.hpp"
+#include "app/bootstrap.hpp"
+#include "app/config.hpp"
+#include "app/logging.hpp"
+#include "app/management.hpp"
+#include "http/metrics.hpp"
+#include "http/server.hpp"
+#include "oidc/endpoints.hpp"
+#include "store/realm_cache.hpp"
+
+namespace tessera::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BadOption : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+http::SslCtxPtr tls_context(const Config& c) {
+  if (c.https_certificate_file.empty() && c.https_certificate_key_file.empty()) return nullptr;
+  http::TlsSettings s{c.https_certificate_file, c.https_certificate_key_file, c.https_protocols, c.https_cipher_suites};
+  http::TlsError error;
+  auto ctx = http::make_server_tls_context(s, error);
+  if (!ctx) throw BadOption("--" + error.option + ": " + error.reason);
+  return ctx;
+}
+
+std::unique_ptr<store::Store> open_store(const Config& c) {
+  std::filesystem::path path(c.db_url);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  return store::open_sqlite(c.db_url);
+}
+
+void access_log(const http::Exchange& e) {
+  // Path only: query strings carry codes, tokens and state.
+  std::string_view path = e.request ? e.request->path : std::string_view("-");
+  std::string_view method = e.request ? http::method_name(e.request->method) : std::string_view("-");
+  spdlog::info("{} {} {} {:.3f}ms", method, path, e.status, std::chrono::duration<double, std::milli>(e.latency).count());
+}
+
+int serve(const Config& c, Clock::time_point started) {
+  http::SslCtxPtr tls = tls_context(c);
+  auto store = open_store(c);
+  bootstrap_master(*store, c);
+  if (!c.import_realm.empty()) {
+    try {
+      admin::import_realms(*store, c.import_realm);
+    } catch (const admin::ImportError& e) {
+      throw BadOption(std::string("--import-realm: ") + e.what());
+    }
+  }
+  store::RealmCache realms(*store);
+  if (!c.root_realm.empty() && !realms.find(c.root_realm))
+    throw BadOption("--root-realm: realm '" + c.root_realm + "' does not exist");
+  oidc::OidcContext oidc_ctx(realms, {c.hostname}, c.root_realm);
+  http::Router router;
+  oidc::register_routes(router, oidc_ctx);
+  std::vector<std::string> route_names;
+  for (std::size_t i = 0; i < router.route_count(); ++i) route_names.push_back(router.route_name(i));
+  http::Metrics metrics(route_names);
+  http::Router management;
+  register_management_routes(management, *store, metrics);
+
+  http::ServerLimits limits;
+  limits.body_limit = c.max_body_size;
+  limits.read_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
+  unsigned threads = c.io_threads ? c.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  http::Server server(threads, limits);
+  if (c.http_enabled) server.listen({c.http_host, c.http_port, nullptr, &router, true});
+  if (tls) server.listen({c.http_host, c.https_port, tls, &router, true});
+  server.listen({c.http_host, c.management_port, tls && !c.http_enabled ? tls : nullptr, &management, false});
+  bool log_requests = c.access_log;
+  server.set_observer([&metrics, &router, log_requests](const http::Exchange& e) {
+    if (e.listener->router == &router) metrics.observe(e.route_id, e.status, e.latency);
+    if (log_requests) access_log(e);
+  });
+  server.set_on_started([&] {
+    auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    spdlog::info("Tessera started in {:.1f} ms ({}; HTTP {}, HTTPS {}, management {})", ms, c.command,
+                 c.http_enabled ? std::to_string(c.http_port) : "off", tls ? std::to_string(c.https_port) : "off",
+                 c.management_port);
+  });
+  server.run();
+  spdlog::info("Tessera stopped");
+  return 0;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  auto started = Clock::now();
+  Config config;
+  try {
+    config = load_config(argc, argv);
+  } catch (const HelpRequested& h) {
+    std::cout << h.text;
+    return 0;
+  } catch (const ConfigError& e) {
+    std::cerr << "tessera: error: " << e.what() << "\n";
+    return 2;
+  }
+  setup_logging(config.log_level, config.log_format);
+  try {
+    return serve(config, started);
+  } catch (const BadOption& e) {
+    std::cerr << "tessera: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tessera: error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace tessera::app

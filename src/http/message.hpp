@@ -1,0 +1,66 @@
+#pragma once
+// Plain request/response types: handlers see these, never Beast, so that only
+// server.cpp pays Beast's compile cost.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tessera::http {
+
+enum class Method : std::uint8_t { GET, HEAD, POST, PUT, DELETE_, PATCH, OPTIONS, OTHER };
+std::string_view method_name(Method);
+
+// Path parameters captured by the router ("{realm}" and similar); at most four
+// per route, held in place so that routing does not allocate.
+struct PathParams {
+  std::array<std::string_view, 4> values{};
+  std::uint8_t count = 0;
+  std::string_view operator[](std::size_t i) const { return i < count ? values[i] : std::string_view{}; }
+};
+
+class HeaderSource {
+ public:
+  virtual ~HeaderSource() = default;
+  // Case-insensitive lookup; empty when absent. `count` tells repeated headers apart.
+  virtual std::string_view get(std::string_view name) const = 0;
+  virtual std::size_t count(std::string_view name) const = 0;
+};
+
+struct Request {
+  Method method = Method::OTHER;
+  std::string_view target;  // as sent: path and query
+  std::string_view path;    // without query
+  std::string_view query;   // after '?', undecoded, empty if none
+  std::string_view body;
+  bool secure = false;      // arrived over TLS
+  std::string_view remote_address;
+  const HeaderSource* headers = nullptr;
+  PathParams params;
+  std::size_t route_id = 0;  // set by the router; indexes metrics
+
+  std::string_view header(std::string_view name) const { return headers ? headers->get(name) : std::string_view{}; }
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type;  // empty: no Content-Type header
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  void set_header(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
+  void json(int code, std::string text) {
+    status = code;
+    content_type = "application/json";
+    body = std::move(text);
+  }
+  void html(int code, std::string text) {
+    status = code;
+    content_type = "text/html;charset=utf-8";
+    body = std::move(text);
+  }
+};
+
+}  // namespace tessera::http

@@ -1,0 +1,366 @@
+// The only translation unit that instantiates Beast and Asio (they cost ~25 s
+// and ~1 GiB to compile here). One io_context per I/O thread, each with its own
+// SO_REUSEPORT acceptor, C++20 coroutines, errors as values.
+#include "http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <list>
+#include <thread>
+
+namespace tessera::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto as_value = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+using BeastRequest = bhttp::request<bhttp::string_body>;
+using BeastResponse = bhttp::response<bhttp::string_body>;
+
+struct SessionEntry {
+  tcp::socket* socket;
+  bool busy = false;
+};
+
+struct Context {
+  asio::io_context ioc{1};
+  std::list<SessionEntry*> sessions;  // only touched from this context's thread
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::unique_ptr<asio::steady_timer> drain_timer;
+};
+
+struct ListenerState {
+  Listener config;
+  std::unique_ptr<asio::ssl::context> ssl;
+};
+
+class BeastHeaders final : public HeaderSource {
+ public:
+  explicit BeastHeaders(const BeastRequest& r) : r_(r) {}
+  std::string_view get(std::string_view name) const override {
+    auto it = r_.find(name);
+    return it == r_.end() ? std::string_view{} : std::string_view(it->value());
+  }
+  std::size_t count(std::string_view name) const override { return r_.count(name); }
+
+ private:
+  const BeastRequest& r_;
+};
+
+Method to_method(bhttp::verb v) {
+  switch (v) {
+    case bhttp::verb::get: return Method::GET;
+    case bhttp::verb::head: return Method::HEAD;
+    case bhttp::verb::post: return Method::POST;
+    case bhttp::verb::put: return Method::PUT;
+    case bhttp::verb::delete_: return Method::DELETE_;
+    case bhttp::verb::patch: return Method::PATCH;
+    case bhttp::verb::options: return Method::OPTIONS;
+    default: return Method::OTHER;
+  }
+}
+
+// Status for a request that failed to parse, or 0 to close without answering.
+int parse_error_status(const beast::error_code& ec) {
+  if (ec == bhttp::error::header_limit) return 431;
+  if (ec == bhttp::error::body_limit) return 413;
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == beast::error::timeout ||
+      ec == asio::error::operation_aborted || ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)
+    return 0;
+  return 400;
+}
+
+bool header_value_safe(std::string_view v) {
+  for (char c : v)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
+}
+
+void add_security_headers(BeastResponse& out, const Response& res, bool secure) {
+  out.set("X-Content-Type-Options", "nosniff");
+  out.set("Referrer-Policy", "no-referrer");
+  if (res.content_type.rfind("text/html", 0) == 0) {
+    out.set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'; form-action *");
+    out.set("X-Frame-Options", "SAMEORIGIN");
+  }
+  if (secure) out.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+}
+
+BeastResponse to_beast(Response&& res, bool head, bool keep_alive, bool secure) {
+  BeastResponse out{static_cast<bhttp::status>(res.status), 11};
+  if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
+  for (auto& [name, value] : res.headers) {
+    if (header_value_safe(name) && header_value_safe(value)) out.insert(name, value);
+    else spdlog::warn("dropped response header {} with a control character", name);
+  }
+  add_security_headers(out, res, secure);
+  out.keep_alive(keep_alive);
+  std::size_t size = res.body.size();
+  if (!head) out.body() = std::move(res.body);
+  out.content_length(size);
+  return out;
+}
+
+Response error_response(int status) {
+  Response res;
+  const char* text = status == 431 ? "Request Header Fields Too Large"
+                     : status == 413 ? "Request Entity Too Large"
+                                     : "Bad Request";
+  res.json(status, std::string(R"({"error":"invalid_request","error_description":")") + text + "\"}");
+  return res;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerLimits limits;
+  std::vector<std::unique_ptr<Context>> contexts;
+  std::list<ListenerState> listeners;  // stable addresses
+  ExchangeObserver observer;
+  std::function<void()> on_started;
+  std::atomic<bool> draining{false};
+  std::unique_ptr<asio::signal_set> signals;
+
+  void notify(const Listener& l, const Request* req, int status, std::size_t route, std::chrono::steady_clock::time_point t0) {
+    if (observer) observer({&l, req, status, route, std::chrono::steady_clock::now() - t0});
+  }
+
+  void dispatch(const Listener& l, Request& req, Response& res) {
+    auto m = l.router->match(req.method, req.path, req.params);
+    if (!m.handler) {
+      req.route_id = npos;
+      res.json(404, m.path_known ? R"({"error":"HTTP 404 Not Found"})"
+                                 : R"({"error":"Unable to find matching target resource method"})");
+      return;
+    }
+    req.route_id = m.route_id;
+    try {
+      (*m.handler)(req, res);
+    } catch (const std::exception& e) {
+      spdlog::error("handler for {} failed: {}", req.path, e.what());
+      res = Response{};
+      res.json(500, R"({"error":"unknown_error"})");
+    }
+  }
+
+  template <class Stream>
+  asio::awaitable<void> discard_input(Stream& stream) {
+    // Reads what the client is still sending so that closing does not reset
+    // the connection before it has read our error response.
+    std::array<char, 16384> sink;
+    std::size_t total = 0;
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+    while (total < 8 * 1024 * 1024) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), as_value);
+      if (ec) break;
+      total += n;
+    }
+  }
+
+  template <class Stream>
+  asio::awaitable<void> answer_parse_error(Stream& stream, const Listener& l, int status, bool secure) {
+    auto t0 = std::chrono::steady_clock::now();
+    BeastResponse out = to_beast(error_response(status), false, false, secure);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+    auto [ec, n] = co_await bhttp::async_write(stream, out, as_value);
+    notify(l, nullptr, status, npos, t0);
+    if (ec) co_return;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    co_await discard_input(stream);
+  }
+
+  template <class Stream>
+  asio::awaitable<bool> serve_one(Stream& stream, beast::flat_buffer& buffer, Context& ctx, SessionEntry& entry,
+                                  const Listener& l, const std::string& remote, bool secure) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
+    parser.body_limit(limits.body_limit);
+    beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
+    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, as_value);
+    if (ec) {
+      if (int status = parse_error_status(ec)) co_await answer_parse_error(stream, l, status, secure);
+      co_return false;
+    }
+    entry.busy = true;
+    auto t0 = std::chrono::steady_clock::now();
+    const BeastRequest& in = parser.get();
+    BeastHeaders headers(in);
+    Request req;
+    req.method = to_method(in.method());
+    req.target = in.target();
+    req.body = in.body();
+    req.secure = secure;
+    req.remote_address = remote;
+    req.headers = &headers;
+    std::size_t q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    req.query = q == std::string_view::npos ? std::string_view{} : req.target.substr(q + 1);
+    Response res;
+    if (req.path.empty() || req.path.front() != '/') res = error_response(400);
+    else dispatch(l, req, res);
+    bool keep = in.keep_alive() && res.status != 400 && !draining.load(std::memory_order_relaxed);
+    int status = res.status;
+    BeastResponse out = to_beast(std::move(res), req.method == Method::HEAD, keep, secure);
+    beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
+    auto [wec, wn] = co_await bhttp::async_write(stream, out, as_value);
+    notify(l, &req, status, req.route_id, t0);
+    entry.busy = false;
+    co_return !wec && keep;
+  }
+
+  template <class Stream>
+  asio::awaitable<void> serve(Stream& stream, Context& ctx, const Listener& l, std::string remote, bool secure) {
+    beast::flat_buffer buffer;
+    SessionEntry entry{&beast::get_lowest_layer(stream).socket()};
+    ctx.sessions.push_front(&entry);
+    auto self = ctx.sessions.begin();
+    while (!draining.load(std::memory_order_relaxed)) {
+      if (!co_await serve_one(stream, buffer, ctx, entry, l, remote, secure)) break;
+    }
+    ctx.sessions.erase(self);
+    if (draining && ctx.sessions.empty() && ctx.drain_timer) ctx.drain_timer->cancel();
+  }
+
+  asio::awaitable<void> session(Context& ctx, ListenerState& ls, tcp::socket socket) {
+    beast::error_code ec;
+    auto endpoint = socket.remote_endpoint(ec);
+    std::string remote = ec ? std::string("unknown") : endpoint.address().to_string();
+    socket.set_option(tcp::no_delay(true), ec);
+    if (!ls.ssl) {
+      beast::tcp_stream stream(std::move(socket));
+      co_await serve(stream, ctx, ls.config, std::move(remote), false);
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *ls.ssl);
+    beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
+    auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_value);
+    if (hec) co_return;
+    co_await serve(stream, ctx, ls.config, std::move(remote), true);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(as_value);
+  }
+
+  asio::awaitable<void> accept_loop(Context& ctx, ListenerState& ls, tcp::acceptor& acceptor) {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(as_value);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || draining) co_return;
+        // Out of descriptors or similar: back off instead of spinning.
+        asio::steady_timer pause(ctx.ioc, std::chrono::milliseconds(50));
+        co_await pause.async_wait(as_value);
+        continue;
+      }
+      asio::co_spawn(ctx.ioc, session(ctx, ls, std::move(socket)), asio::detached);
+    }
+  }
+
+  void begin_drain(Context& ctx) {
+    for (auto& a : ctx.acceptors) {
+      beast::error_code ec;
+      a->close(ec);
+    }
+    for (SessionEntry* s : ctx.sessions) {
+      beast::error_code ec;
+      if (!s->busy) s->socket->close(ec);  // idle keep-alive or half-read: nothing acknowledged is lost
+    }
+    if (!ctx.sessions.empty()) {
+      ctx.drain_timer = std::make_unique<asio::steady_timer>(ctx.ioc, limits.drain_timeout);
+      ctx.drain_timer->async_wait([&ctx](beast::error_code ec) {
+        if (!ec) ctx.ioc.stop();
+      });
+    }
+  }
+};
+
+Server::Server(unsigned threads, ServerLimits limits) : impl_(std::make_unique<Impl>()) {
+  impl_->limits = limits;
+  if (threads == 0) threads = 1;
+  for (unsigned i = 0; i < threads; ++i) impl_->contexts.push_back(std::make_unique<Context>());
+}
+
+Server::~Server() = default;
+
+void Server::listen(const Listener& listener) {
+  ListenerState& ls = impl_->listeners.emplace_back();
+  ls.config = listener;
+  if (listener.tls) {
+    SSL_CTX_up_ref(listener.tls.get());  // asio's context frees its handle
+    ls.ssl = std::make_unique<asio::ssl::context>(listener.tls.get());
+  }
+  beast::error_code ec;
+  auto address = asio::ip::make_address(listener.host, ec);
+  if (ec) throw std::runtime_error("cannot bind to '" + listener.host + "': not an IP address");
+  tcp::endpoint endpoint(address, listener.port);
+  std::size_t copies = listener.per_core ? impl_->contexts.size() : 1;
+  for (std::size_t i = 0; i < copies; ++i) {
+    Context& ctx = *impl_->contexts[i];
+    auto acceptor = std::make_unique<tcp::acceptor>(ctx.ioc);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on " + listener.host + ":" + std::to_string(listener.port) + ": " +
+                               ec.message());
+    asio::co_spawn(ctx.ioc, impl_->accept_loop(ctx, ls, *acceptor), asio::detached);
+    ctx.acceptors.push_back(std::move(acceptor));
+  }
+}
+
+void Server::set_observer(ExchangeObserver observer) { impl_->observer = std::move(observer); }
+void Server::set_on_started(std::function<void()> cb) { impl_->on_started = std::move(cb); }
+
+void Server::stop() {
+  if (impl_->draining.exchange(true)) return;
+  for (auto& ctx : impl_->contexts) {
+    Context* c = ctx.get();
+    asio::post(c->ioc, [this, c] { impl_->begin_drain(*c); });
+  }
+  asio::post(impl_->contexts[0]->ioc, [this] {
+    if (impl_->signals) impl_->signals->cancel();
+  });
+}
+
+void Server::run() {
+  Context& first = *impl_->contexts[0];
+  impl_->signals = std::make_unique<asio::signal_set>(first.ioc, SIGTERM, SIGINT);
+  impl_->signals->async_wait([this](beast::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {} received: draining", sig);
+    stop();
+  });
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < impl_->contexts.size(); ++i)
+    threads.emplace_back([this, i] { impl_->contexts[i]->ioc.run(); });
+  if (impl_->on_started) impl_->on_started();
+  first.ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace tessera::http

@@ -1,0 +1,64 @@
+#pragma once
+// The HTTP(S) server. Beast and Asio live only in server.cpp; callers see
+// plain configuration and the Router.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/router.hpp"
+#include "http/tls.hpp"
+
+namespace tessera::http {
+
+struct ServerLimits {
+  std::size_t header_limit = 8 * 1024;   // request line + headers; over it -> 431
+  std::size_t body_limit = 1024 * 1024;  // over it -> 413
+  std::chrono::milliseconds read_timeout{30000};  // whole request, and keep-alive idle
+  std::chrono::milliseconds drain_timeout{10000}; // after SIGTERM, in-flight requests get this long
+};
+
+struct Listener {
+  std::string host;           // bind address
+  std::uint16_t port = 0;
+  SslCtxPtr tls;              // null: plain HTTP
+  const Router* router = nullptr;
+  bool per_core = true;       // one acceptor per I/O thread (SO_REUSEPORT); else one on the first
+};
+
+// Called after each response; `route_id` is Router's id, or npos when no route matched.
+struct Exchange {
+  const Listener* listener;
+  const Request* request;  // may be null when the request never parsed
+  int status;
+  std::size_t route_id;
+  std::chrono::nanoseconds latency;
+};
+using ExchangeObserver = std::function<void(const Exchange&)>;
+
+class Server {
+ public:
+  Server(unsigned threads, ServerLimits limits);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds now so that a taken port fails start-up; throws std::runtime_error.
+  void listen(const Listener& listener);
+  void set_observer(ExchangeObserver observer);
+  // Called once all listeners accept (readiness hooks, start-up timing).
+  void set_on_started(std::function<void()> cb);
+  // Runs the I/O threads; returns after SIGTERM/SIGINT once in-flight requests finish.
+  void run();
+  // Asks the server to drain and stop, as SIGTERM does.
+  void stop();
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tessera::http

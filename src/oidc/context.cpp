@@ -1,0 +1,85 @@
+#include "oidc/context.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+namespace tessera::oidc {
+namespace {
+
+// Host header: a DNS name, IPv4 or bracketed IPv6, optional port. Anything
+// else could smuggle text into the URLs we publish.
+bool valid_host(std::string_view host) {
+  if (host.empty() || host.size() > 255) return false;
+  for (char c : host) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+              c == ':' || c == '[' || c == ']' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string_view port_of(std::string_view host) {
+  std::size_t bracket = host.rfind(']');
+  std::size_t colon = host.rfind(':');
+  if (colon == std::string_view::npos || (bracket != std::string_view::npos && colon < bracket)) return {};
+  return host.substr(colon);
+}
+
+// sslRequired=external lets private and loopback addresses use plain HTTP.
+bool is_private_address(std::string_view text) {
+  boost::system::error_code ec;
+  auto addr = boost::asio::ip::make_address(std::string(text), ec);
+  if (ec) return false;
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+    addr = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, addr.to_v6());
+  if (addr.is_loopback()) return true;
+  if (addr.is_v4()) {
+    auto b = addr.to_v4().to_bytes();
+    return b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168);
+  }
+  auto b = addr.to_v6().to_bytes();
+  return (b[0] & 0xfe) == 0xfc || addr.to_v6().is_link_local();
+}
+
+}  // namespace
+
+bool OidcContext::base_url(const http::Request& req, std::string& out) const {
+  const std::string& h = hostname_.hostname;
+  if (h.find("://") != std::string::npos) {
+    out = h;
+    if (!out.empty() && out.back() == '/') out.pop_back();
+    return true;
+  }
+  std::string_view host = req.header("host");
+  if (!valid_host(host)) return false;
+  out = req.secure ? "https://" : "http://";
+  if (h.empty()) out += host;
+  else out.append(h).append(port_of(host));
+  return true;
+}
+
+const store::RealmSnapshot* realm_or_error(OidcContext& ctx, const http::Request& req, std::string_view name,
+                                           http::Response& res) {
+  const store::RealmSnapshot* realm = ctx.realms().find(name);
+  if (!realm || !realm->realm().enabled) {
+    res.json(404, R"({"error":"Realm does not exist"})");
+    return nullptr;
+  }
+  const std::string& ssl = realm->realm().ssl_required;
+  if (!req.secure && (ssl == "all" || (ssl == "external" && !is_private_address(req.remote_address)))) {
+    res.json(403, R"({"error":"invalid_request","error_description":"HTTPS required"})");
+    return nullptr;
+  }
+  return realm;
+}
+
+void allow_any_origin(http::Response& res) { res.set_header("Access-Control-Allow-Origin", "*"); }
+
+void answer_preflight(http::Response& res) {
+  res.status = 200;
+  allow_any_origin(res);
+  res.set_header("Access-Control-Allow-Methods", "GET, OPTIONS");
+  res.set_header("Access-Control-Allow-Headers", "*");
+  res.set_header("Access-Control-Max-Age", "3600");
+}
+
+}  // namespace tessera::oidc

@@ -1,0 +1,63 @@
+#pragma once
+// What every OIDC endpoint shares: the realm cache, how public URLs are
+// formed, and the features switched on (which drive discovery).
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/message.hpp"
+#include "store/realm_cache.hpp"
+
+namespace tessera::oidc {
+
+struct HostnameSettings {
+  // Full URL ("https://id.example.com[:port][/path]"), a bare host name, or
+  // empty to derive everything from the request (start-dev).
+  std::string hostname;
+};
+
+// What this build serves; discovery is generated from it so that it never
+// advertises an endpoint or grant that does not exist. Each endpoint or grant
+// switches its entry on where it registers its route.
+struct ProviderFeatures {
+  bool authorization_endpoint = false, token_endpoint = false, introspection_endpoint = false;
+  bool userinfo_endpoint = false, end_session_endpoint = false, revocation_endpoint = false;
+  bool device_authorization_endpoint = false, registration_endpoint = false;
+  std::vector<std::string> grant_types;     // sorted, as Keycloak lists them
+  std::vector<std::string> response_types;
+  std::vector<std::string> response_modes;
+  std::vector<std::string> token_endpoint_auth_methods;
+  std::vector<std::string> code_challenge_methods;
+};
+
+class OidcContext {
+ public:
+  OidcContext(store::RealmCache& realms, HostnameSettings hostname, std::string root_realm)
+      : realms_(realms), hostname_(std::move(hostname)), root_realm_(std::move(root_realm)) {}
+
+  store::RealmCache& realms() { return realms_; }
+  const std::string& root_realm() const { return root_realm_; }
+  ProviderFeatures& features() { return features_; }
+  const ProviderFeatures& features() const { return features_; }
+
+  // "scheme://host[:port][/path]" for this request; false when the Host
+  // header is missing or malformed (the caller answers 400).
+  bool base_url(const http::Request& req, std::string& out) const;
+
+ private:
+  store::RealmCache& realms_;
+  HostnameSettings hostname_;
+  std::string root_realm_;
+  ProviderFeatures features_;
+};
+
+// The realm a request names, or null after writing Keycloak's 404
+// {"error":"Realm does not exist"} (or 403 "HTTPS required") into `res`.
+const store::RealmSnapshot* realm_or_error(OidcContext& ctx, const http::Request& req, std::string_view name,
+                                           http::Response& res);
+
+// Adds CORS headers allowing any origin, as Keycloak does for public metadata.
+void allow_any_origin(http::Response& res);
+void answer_preflight(http::Response& res);
+
+}  // namespace tessera::oidc

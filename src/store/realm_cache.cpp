@@ -1,0 +1,112 @@
+#include "store/realm_cache.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "jose/base64.hpp"
+
+namespace tessera::store {
+
+const model::Client* RealmSnapshot::find_client(std::string_view client_id) const {
+  auto it = client_by_id.find(std::string(client_id));
+  return it == client_by_id.end() ? nullptr : &config.clients[it->second];
+}
+
+const ActiveKey* RealmSnapshot::signing_key(jose::Alg alg) const {
+  for (const auto& k : keys)
+    if (k.record.active && k.record.use == "sig" && k.alg == alg) return &k;
+  return nullptr;
+}
+
+namespace {
+
+std::optional<jose::Key> parse_key(const model::KeyRecord& record) {
+  if (record.provider_id.rfind("hmac", 0) == 0 || record.provider_id.rfind("aes", 0) == 0) {
+    auto secret = jose::base64url_decode(record.private_material);
+    if (!secret) return std::nullopt;
+    return jose::Key::from_secret(std::move(*secret));
+  }
+  return jose::Key::from_private_pem(record.private_material);
+}
+
+}  // namespace
+
+std::shared_ptr<const RealmSnapshot> make_snapshot(model::RealmBundle bundle) {
+  static std::atomic<std::uint64_t> next_version{1};
+  auto snap = std::make_shared<RealmSnapshot>();
+  snap->version = next_version.fetch_add(1, std::memory_order_relaxed);
+  snap->config = std::move(bundle);
+  for (std::size_t i = 0; i < snap->config.clients.size(); ++i)
+    snap->client_by_id.emplace(snap->config.clients[i].client_id, i);
+  for (const auto& record : snap->config.keys) {
+    if (!record.enabled) continue;
+    auto key = parse_key(record);
+    if (!key) {
+      spdlog::error("realm {}: key {} ({}) cannot be parsed; skipped", snap->config.realm.name, record.kid,
+                    record.provider_id);
+      continue;
+    }
+    snap->keys.push_back({record, std::move(*key), jose::alg_from_name(record.algorithm)});
+  }
+  return snap;
+}
+
+RealmCache::RealmCache(Store& store) : store_(store) {
+  for (auto& n : store_.realm_names()) names_.insert(std::move(n));
+}
+
+namespace {
+struct ThreadCache {
+  std::uint64_t generation = 0;
+  std::unordered_map<std::string, std::shared_ptr<const RealmSnapshot>> realms;
+};
+thread_local ThreadCache t_cache;
+}  // namespace
+
+std::shared_ptr<const RealmSnapshot> RealmCache::load_locked(const std::string& name) {
+  if (auto it = loaded_.find(name); it != loaded_.end()) return it->second;
+  if (!names_.count(name)) return nullptr;
+  auto bundle = store_.load_realm_config(name);
+  if (!bundle) return nullptr;
+  auto snap = make_snapshot(std::move(*bundle));
+  loaded_[name] = snap;
+  return snap;
+}
+
+const RealmSnapshot* RealmCache::find(std::string_view name) {
+  std::uint64_t gen = generation_.load(std::memory_order_acquire);
+  if (t_cache.generation != gen) {
+    t_cache.realms.clear();
+    t_cache.generation = gen;
+  }
+  // Realm names are few; an unknown name is answered from `names_` below,
+  // and the per-thread map only ever holds existing realms.
+  for (auto& [n, snap] : t_cache.realms)
+    if (n == name) return snap.get();
+  std::lock_guard lock(mu_);
+  if (!names_.count(name)) return nullptr;
+  auto snap = load_locked(std::string(name));
+  if (!snap) return nullptr;
+  t_cache.realms.emplace(std::string(name), snap);
+  return snap.get();
+}
+
+std::shared_ptr<const RealmSnapshot> RealmCache::get(std::string_view name) {
+  std::lock_guard lock(mu_);
+  return load_locked(std::string(name));
+}
+
+void RealmCache::invalidate(std::string_view name) {
+  std::lock_guard lock(mu_);
+  loaded_.erase(std::string(name));
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void RealmCache::invalidate_all() {
+  std::lock_guard lock(mu_);
+  loaded_.clear();
+  names_.clear();
+  for (auto& n : store_.realm_names()) names_.insert(std::move(n));
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+}  // namespace tessera::store

@@ -1,0 +1,66 @@
+#pragma once
+// In-memory realm configuration for the hot path: realm settings, clients,
+// scopes, roles and parsed keys, loaded once and shared read-only. Lookups
+// go through a per-thread map checked against a global generation number, so
+// a request takes no lock and touches no shared cache line it writes to.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "jose/jwk.hpp"
+#include "jose/jws.hpp"
+#include "model/entities.hpp"
+#include "store/store.hpp"
+
+namespace tessera::store {
+
+struct ActiveKey {
+  model::KeyRecord record;
+  jose::Key key;
+  std::optional<jose::Alg> alg;  // for signing keys
+};
+
+struct RealmSnapshot {
+  model::RealmBundle config;     // no users
+  std::vector<ActiveKey> keys;   // enabled keys, highest priority first
+  std::unordered_map<std::string, std::size_t> client_by_id;  // clientId -> index
+  std::uint64_t version = 0;   // unique per snapshot: memoised responses key on it
+
+  const model::Realm& realm() const { return config.realm; }
+  const model::Client* find_client(std::string_view client_id) const;
+  // The highest-priority active key usable for `alg`, or null.
+  const ActiveKey* signing_key(jose::Alg alg) const;
+};
+
+class RealmCache {
+ public:
+  explicit RealmCache(Store& store);
+
+  // Null when the realm does not exist. The pointer stays valid on this
+  // thread until its next call into the cache (one request's lifetime).
+  const RealmSnapshot* find(std::string_view name);
+  std::shared_ptr<const RealmSnapshot> get(std::string_view name);
+
+  void invalidate(std::string_view name);  // after a change to that realm
+  void invalidate_all();                   // realms created or removed
+
+ private:
+  std::shared_ptr<const RealmSnapshot> load_locked(const std::string& name);
+
+  Store& store_;
+  std::mutex mu_;
+  std::set<std::string, std::less<>> names_;
+  std::unordered_map<std::string, std::shared_ptr<const RealmSnapshot>> loaded_;
+  std::atomic<std::uint64_t> generation_{1};
+};
+
+// Builds a snapshot; keys that fail to parse are skipped with a log line.
+std::shared_ptr<const RealmSnapshot> make_snapshot(model::RealmBundle bundle);
+
+}  // namespace tessera::store

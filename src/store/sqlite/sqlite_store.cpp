@@ -1,0 +1,232 @@
+// SQLite implementation of Store. One connection guarded by a mutex: SQLite
+// serialises writers anyway, and the hot path reads from RealmCache instead.
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "model/representation.hpp"
+#include "store/sqlite/migrations.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+#include "store/store.hpp"
+
+namespace tessera::store {
+namespace json = boost::json;
+using sqlite::Database;
+using sqlite::Transaction;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+json::object parse_object(const std::string& text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) throw StoreError(StoreError::Kind::invalid, "stored representation is not a JSON object");
+  return std::move(v.get_object());
+}
+
+// Stored representations were written by us; a reader error means corruption.
+template <class T, class Fn>
+T decode(const std::string& text, Fn from_json) {
+  model::JsonReader r;
+  T out = from_json(r, parse_object(text));
+  if (!r.ok()) throw StoreError(StoreError::Kind::invalid, "stored data invalid at " + r.errors[0].path);
+  return out;
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const std::string& path) : db_(path) { migrate(); }
+
+  int schema_version() override {
+    std::lock_guard lock(mu_);
+    return current_version();
+  }
+
+  bool ping() override {
+    std::lock_guard lock(mu_);
+    try {
+      auto st = db_.prepare("SELECT 1");
+      return st.step();
+    } catch (const StoreError&) {
+      return false;
+    }
+  }
+
+  std::vector<std::string> realm_names() override {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> out;
+    auto st = db_.prepare("SELECT name FROM realm ORDER BY name");
+    while (st.step()) out.push_back(st.text(0));
+    return out;
+  }
+
+  bool realm_exists(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    return db_.prepare("SELECT 1 FROM realm WHERE name = ?").bind(1, name).step();
+  }
+
+  void create_realm(const model::RealmBundle& b) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(db_);
+    const std::string& realm_id = b.realm.id;
+    if (db_.prepare("SELECT 1 FROM realm WHERE name = ?").bind(1, b.realm.name).step())
+      throw StoreError(StoreError::Kind::conflict, "realm " + b.realm.name + " already exists");
+    db_.prepare("INSERT INTO realm (id, name, representation) VALUES (?, ?, ?)")
+        .bind(1, realm_id).bind(2, b.realm.name).bind(3, json::serialize(model::to_json(b.realm))).run();
+    for (const auto& c : b.clients)
+      db_.prepare("INSERT INTO client (id, realm_id, client_id, representation) VALUES (?, ?, ?, ?)")
+          .bind(1, c.id).bind(2, realm_id).bind(3, c.client_id).bind(4, json::serialize(model::to_json(c))).run();
+    for (const auto& s : b.client_scopes)
+      db_.prepare("INSERT INTO client_scope (id, realm_id, name, representation) VALUES (?, ?, ?, ?)")
+          .bind(1, s.id).bind(2, realm_id).bind(3, s.name).bind(4, json::serialize(model::to_json(s))).run();
+    for (const auto& r : b.roles)
+      db_.prepare("INSERT INTO role (id, realm_id, client, name, representation) VALUES (?, ?, ?, ?, ?)")
+          .bind(1, r.id).bind(2, realm_id).bind(3, r.client).bind(4, r.name)
+          .bind(5, json::serialize(model::to_json(r))).run();
+    for (const auto& g : b.groups)
+      db_.prepare("INSERT INTO user_group (id, realm_id, path, parent_path, representation) VALUES (?, ?, ?, ?, ?)")
+          .bind(1, g.id).bind(2, realm_id).bind(3, g.path).bind(4, g.parent_path)
+          .bind(5, json::serialize(model::to_json(g))).run();
+    for (const auto& u : b.users) insert_user(realm_id, u);
+    insert_keys(realm_id, b.keys);
+    tx.commit();
+  }
+
+  std::optional<model::RealmBundle> load_realm_config(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    auto st = db_.prepare("SELECT representation FROM realm WHERE name = ?").bind(1, name);
+    if (!st.step()) return std::nullopt;
+    model::RealmBundle b;
+    b.realm = decode<model::Realm>(st.text(0), model::realm_from_json);
+    const std::string& id = b.realm.id;
+    auto clients = db_.prepare("SELECT representation FROM client WHERE realm_id = ? ORDER BY client_id").bind(1, id);
+    while (clients.step()) b.clients.push_back(decode<model::Client>(clients.text(0), model::client_from_json));
+    auto scopes = db_.prepare("SELECT representation FROM client_scope WHERE realm_id = ? ORDER BY name").bind(1, id);
+    while (scopes.step())
+      b.client_scopes.push_back(decode<model::ClientScope>(scopes.text(0), model::client_scope_from_json));
+    auto roles = db_.prepare("SELECT client, representation FROM role WHERE realm_id = ? ORDER BY client, name").bind(1, id);
+    while (roles.step()) {
+      std::string client = roles.text(0);
+      b.roles.push_back(decode<model::Role>(roles.text(1), [&](auto& r, const auto& o) {
+        return model::role_from_json(r, o, client);
+      }));
+    }
+    auto groups = db_.prepare("SELECT parent_path, representation FROM user_group WHERE realm_id = ? ORDER BY path").bind(1, id);
+    while (groups.step()) {
+      std::string parent = groups.text(0);
+      b.groups.push_back(decode<model::Group>(groups.text(1), [&](auto& r, const auto& o) {
+        return model::group_from_json(r, o, parent);
+      }));
+    }
+    load_keys(id, b.keys);
+    return b;
+  }
+
+  std::size_t user_count(std::string_view realm_id) override {
+    std::lock_guard lock(mu_);
+    auto st = db_.prepare("SELECT COUNT(*) FROM user_entity WHERE realm_id = ?").bind(1, realm_id);
+    st.step();
+    return static_cast<std::size_t>(st.integer(0));
+  }
+
+  std::optional<model::User> find_user_by_username(std::string_view realm_id, std::string_view username) override {
+    std::lock_guard lock(mu_);
+    auto st = db_.prepare("SELECT representation FROM user_entity WHERE realm_id = ? AND username = ?")
+                  .bind(1, realm_id).bind(2, lower(username));
+    if (!st.step()) return std::nullopt;
+    model::User user = decode<model::User>(st.text(0), model::user_from_json);
+    auto creds = db_.prepare(
+        "SELECT id, type, user_label, priority, created_date, secret_data, credential_data FROM credential "
+        "WHERE user_id = ? ORDER BY priority").bind(1, user.id);
+    while (creds.step())
+      user.credentials.push_back({creds.text(0), creds.text(1), creds.text(2), creds.integer(4),
+                                  static_cast<int>(creds.integer(3)), creds.text(5), creds.text(6)});
+    return user;
+  }
+
+  void add_user(std::string_view realm_id, const model::User& user) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(db_);
+    insert_user(realm_id, user);
+    tx.commit();
+  }
+
+  void add_keys(std::string_view realm_id, const std::vector<model::KeyRecord>& keys) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(db_);
+    insert_keys(realm_id, keys);
+    tx.commit();
+  }
+
+ private:
+  int current_version() {
+    auto st = db_.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    st.step();
+    return static_cast<int>(st.integer(0));
+  }
+
+  void migrate() {
+    db_.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
+    int version = current_version();
+    int known = static_cast<int>(sqlite::kMigrations.size());
+    if (version > known)
+      throw StoreError(StoreError::Kind::schema, "database schema version " + std::to_string(version) +
+                                                     " is newer than this binary's " + std::to_string(known));
+    for (int v = version; v < known; ++v) {
+      Transaction tx(db_);
+      db_.exec(sqlite::kMigrations[static_cast<std::size_t>(v)]);
+      db_.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, strftime('%s','now'))")
+          .bind(1, std::int64_t{v + 1}).run();
+      tx.commit();
+      spdlog::info("database schema migrated to version {}", v + 1);
+    }
+  }
+
+  void insert_user(std::string_view realm_id, const model::User& u) {
+    db_.prepare("INSERT INTO user_entity (id, realm_id, username, email, representation) VALUES (?, ?, ?, ?, ?)")
+        .bind(1, u.id).bind(2, realm_id).bind(3, lower(u.username)).bind(4, lower(u.email))
+        .bind(5, json::serialize(model::to_json(u))).run();
+    for (const auto& c : u.credentials)
+      db_.prepare(
+             "INSERT INTO credential (id, user_id, type, user_label, priority, created_date, secret_data, "
+             "credential_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+          .bind(1, c.id).bind(2, u.id).bind(3, c.type).bind(4, c.user_label).bind(5, std::int64_t{c.priority})
+          .bind(6, c.created_date).bind(7, c.secret_data).bind(8, c.credential_data).run();
+  }
+
+  void insert_keys(std::string_view realm_id, const std::vector<model::KeyRecord>& keys) {
+    for (const auto& k : keys)
+      db_.prepare(
+             "INSERT INTO realm_key (id, realm_id, provider_id, kid, algorithm, key_use, private_material, "
+             "certificate, priority, enabled, active, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          .bind(1, k.id).bind(2, realm_id).bind(3, k.provider_id).bind(4, k.kid).bind(5, k.algorithm)
+          .bind(6, k.use).bind(7, k.private_material).bind(8, k.certificate).bind(9, std::int64_t{k.priority})
+          .bind(10, std::int64_t{k.enabled}).bind(11, std::int64_t{k.active}).bind(12, k.created).run();
+  }
+
+  void load_keys(const std::string& realm_id, std::vector<model::KeyRecord>& out) {
+    auto st = db_.prepare(
+        "SELECT id, provider_id, kid, algorithm, key_use, private_material, certificate, priority, enabled, active, "
+        "created FROM realm_key WHERE realm_id = ? ORDER BY priority DESC, created").bind(1, realm_id);
+    while (st.step())
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6),
+                     static_cast<int>(st.integer(7)), st.integer(8) != 0, st.integer(9) != 0, st.integer(10)});
+  }
+
+  std::mutex mu_;
+  Database db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite(const std::string& path) { return std::make_unique<SqliteStore>(path); }
+
+}  // namespace tessera::store

@@ -1,0 +1,251 @@
+// Harness for black-box tests: starts the real tessera binary on free ports
+// with a fresh data directory and waits until the management endpoint says
+// it is ready.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, rm, access, readFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const testDir = path.resolve(here, '..');
+export const fixturesDir = path.join(testDir, 'fixtures');
+export const fixture = (...p) => path.join(fixturesDir, ...p);
+
+/** The binary under test: $TESSERA_BIN or ../../build/tessera relative to the test dir. */
+export const binPath = process.env.TESSERA_BIN
+  ? path.resolve(process.env.TESSERA_BIN)
+  : path.resolve(testDir, '..', '..', 'build', 'tessera');
+
+/** Value the harness gives ${TEST_CLIENT_SECRET} unless a test overrides it. */
+export const DEFAULT_TEST_CLIENT_SECRET = 'backend-secret-from-env';
+
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) {
+    try { c.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+/** A port that was free a moment ago (bind port 0, read it, close). */
+export function freePort(host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function tempDir(prefix = 'tessera-bb-') {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** The environment a child gets: ours minus any TESSERA_* / KC_* settings, plus `extra`. */
+export function childEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('TESSERA_') || k.startsWith('KC_')) continue;
+    env[k] = v;
+  }
+  env.TEST_CLIENT_SECRET = DEFAULT_TEST_CLIENT_SECRET;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined || v === null) delete env[k];
+    else env[k] = String(v);
+  }
+  return env;
+}
+
+export async function assertBinary() {
+  try {
+    await access(binPath, fsConstants.X_OK);
+  } catch {
+    throw new Error(`tessera binary not found or not executable at ${binPath} (set TESSERA_BIN)`);
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts `tessera <command> ...` and waits for GET <mgmt>/health/ready == 200.
+ *
+ * opts:
+ *   command      'start-dev' (default) or 'start'
+ *   realm        fixture path(s) for --import-realm (string or null for none); default test-realm.json
+ *   args         extra CLI arguments (appended)
+ *   omit         names of default options to leave out, e.g. ['http-port']
+ *   httpPort, mgmtPort, httpsPort   ports to use (free ones are picked otherwise; https only if asked)
+ *   https        {certFile, keyFile}: adds --https-port/--https-certificate-file/--https-certificate-key-file
+ *   dataDir      reuse a data dir (db file is <dataDir>/tessera.db); a fresh temp dir otherwise
+ *   cwd          working directory (defaults to the data dir)
+ *   env          extra environment (undefined/null values remove a variable)
+ *   readyTimeoutMs  default 10000
+ *
+ * Returns {baseUrl, httpsUrl, mgmtUrl, httpPort, httpsPort, mgmtPort, dataDir, dbPath, proc,
+ *          stop(), stderr(), stdout(), logs()}.
+ */
+export async function startServer(opts = {}) {
+  await assertBinary();
+  const command = opts.command ?? 'start-dev';
+  const httpPort = opts.httpPort ?? (await freePort());
+  const mgmtPort = opts.mgmtPort ?? (await freePort());
+  const httpsPort = opts.https ? (opts.httpsPort ?? (await freePort())) : undefined;
+  const ownsDataDir = !opts.dataDir;
+  const dataDir = opts.dataDir ?? (await tempDir());
+  const dbPath = path.join(dataDir, 'tessera.db');
+  const realm = opts.realm === undefined ? fixture('test-realm.json') : opts.realm;
+  const omit = new Set(opts.omit ?? []);
+
+  const defaults = [
+    ['http-port', String(httpPort)],
+    ['http-management-port', String(mgmtPort)],
+    ['db-url', dbPath],
+    ['bootstrap-admin-username', 'admin'],
+    ['bootstrap-admin-password', 'admin'],
+    ['http-host', '127.0.0.1'],
+  ];
+  if (realm) defaults.push(['import-realm', realm]);
+  if (opts.https) {
+    defaults.push(['https-port', String(httpsPort)]);
+    defaults.push(['https-certificate-file', opts.https.certFile]);
+    defaults.push(['https-certificate-key-file', opts.https.keyFile]);
+  }
+  const args = [command];
+  for (const [k, v] of defaults) if (!omit.has(k)) args.push(`--${k}=${v}`);
+  args.push(...(opts.args ?? []));
+
+  const proc = spawn(binPath, args, {
+    cwd: opts.cwd ?? dataDir,
+    env: childEnv(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(proc);
+  let out = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
+  proc.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
+  let exitInfo = null;
+  const exited = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => {
+      exitInfo = { code, signal };
+      children.delete(proc);
+      resolve(exitInfo);
+    });
+    proc.on('error', (e) => {
+      exitInfo = { code: null, signal: null, error: e };
+      children.delete(proc);
+      resolve(exitInfo);
+    });
+  });
+
+  const mgmtUrl = `http://127.0.0.1:${mgmtPort}`;
+  const baseUrl = `http://127.0.0.1:${httpPort}`;
+  const httpsUrl = httpsPort ? `https://localhost:${httpsPort}` : undefined;
+  const describe = () =>
+    `tessera ${args.join(' ')}\n--- stderr ---\n${err}\n--- stdout ---\n${out}`;
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 10000);
+  for (;;) {
+    if (exitInfo) {
+      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+      throw new Error(`tessera exited before becoming ready (code ${exitInfo.code}, signal ${exitInfo.signal})\n${describe()}`);
+    }
+    try {
+      const res = await fetch(`${mgmtUrl}/health/ready`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      await exited;
+      throw new Error(`tessera did not become ready within ${opts.readyTimeoutMs ?? 10000} ms\n${describe()}`);
+    }
+    await sleep(20);
+  }
+
+  let stopped = null;
+  /**
+   * SIGTERM, then resolve with the exit code (or 'signal:<NAME>' if killed by a
+   * signal). After `timeoutMs` it SIGKILLs and resolves with 'timeout'.
+   */
+  const stop = ({ timeoutMs = 10000, keepDataDir = false } = {}) => {
+    if (stopped) return stopped;
+    stopped = (async () => {
+      let result;
+      if (!exitInfo) proc.kill('SIGTERM');
+      const timer = sleep(timeoutMs).then(() => 'timeout');
+      const r = await Promise.race([exited, timer]);
+      if (r === 'timeout') {
+        proc.kill('SIGKILL');
+        await exited;
+        result = 'timeout';
+      } else {
+        result = r.code ?? `signal:${r.signal}`;
+      }
+      if (ownsDataDir && !keepDataDir) await rm(dataDir, { recursive: true, force: true });
+      return result;
+    })();
+    return stopped;
+  };
+
+  return {
+    baseUrl, httpsUrl, mgmtUrl, httpPort, httpsPort, mgmtPort, dataDir, dbPath, proc, args,
+    exited,
+    stop,
+    stderr: () => err,
+    stdout: () => out,
+    logs: () => out + err,
+  };
+}
+
+/**
+ * Runs the binary to completion: {code, signal, stdout, stderr, timedOut}.
+ * cwd defaults to a fresh temp dir (removed afterwards unless given).
+ */
+export async function runTessera(args, { env = {}, cwd, timeoutMs = 15000 } = {}) {
+  await assertBinary();
+  const ownsCwd = !cwd;
+  const dir = cwd ?? (await tempDir());
+  try {
+    return await new Promise((resolve) => {
+      const proc = spawn(binPath, args, { cwd: dir, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+      children.add(proc);
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      proc.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+      proc.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+      const timer = setTimeout(() => { timedOut = true; proc.kill('SIGKILL'); }, timeoutMs);
+      proc.on('close', (code, signal) => {
+        clearTimeout(timer);
+        children.delete(proc);
+        resolve({ code, signal, stdout, stderr, timedOut });
+      });
+    });
+  } finally {
+    if (ownsCwd) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Self-signed P-256 certificate for localhost/127.0.0.1 via the openssl CLI. */
+export async function makeCert(dir) {
+  const outDir = dir ?? (await tempDir('tessera-cert-'));
+  const keyFile = path.join(outDir, 'key.pem');
+  const certFile = path.join(outDir, 'cert.pem');
+  await new Promise((resolve, reject) => {
+    execFile('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+      '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ], (e, _stdout, stderr) => (e ? reject(new Error(`openssl failed: ${e.message}\n${stderr}`)) : resolve()));
+  });
+  return { dir: outDir, keyFile, certFile, certPem: await readFile(certFile, 'utf8') };
+}
+
+/** The non-empty lines of a text. */
+export const lines = (s) => s.split(/\r?\n/).filter((l) => l.trim() !== '');
