@@ -6,7 +6,6 @@
 
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
-#include <climits>
 #include <cstring>
 
 #include "jose/base64.hpp"
