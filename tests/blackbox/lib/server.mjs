@@ -71,6 +71,9 @@ export async function assertBinary() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** How long to wait for /health/ready: 10 s, or $TESSERA_READY_TIMEOUT_MS on a loaded machine. */
+const DEFAULT_READY_TIMEOUT_MS = Number(process.env.TESSERA_READY_TIMEOUT_MS) || 10000;
+
 /**
  * Starts `tessera <command> ...` and waits for GET <mgmt>/health/ready == 200.
  *
@@ -84,7 +87,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  *   dataDir      reuse a data dir (db file is <dataDir>/tessera.db); a fresh temp dir otherwise
  *   cwd          working directory (defaults to the data dir)
  *   env          extra environment (undefined/null values remove a variable)
- *   readyTimeoutMs  default 10000
+ *   readyTimeoutMs  default 10000 (or $TESSERA_READY_TIMEOUT_MS)
  *
  * Returns {baseUrl, httpsUrl, mgmtUrl, httpPort, httpsPort, mgmtPort, dataDir, dbPath, proc,
  *          stop(), stderr(), stdout(), logs()}.
@@ -149,7 +152,8 @@ export async function startServer(opts = {}) {
   const describe = () =>
     `tessera ${args.join(' ')}\n--- stderr ---\n${err}\n--- stdout ---\n${out}`;
 
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 10000);
+  const readyTimeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (exitInfo) {
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
@@ -163,7 +167,7 @@ export async function startServer(opts = {}) {
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
       await exited;
-      throw new Error(`tessera did not become ready within ${opts.readyTimeoutMs ?? 10000} ms\n${describe()}`);
+      throw new Error(`tessera did not become ready within ${readyTimeoutMs} ms\n${describe()}`);
     }
     await sleep(20);
   }
