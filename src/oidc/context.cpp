@@ -1,6 +1,8 @@
 #include "oidc/context.hpp"
 
-#include <boost/asio/ip/address.hpp>
+#include <arpa/inet.h>
+
+#include <cstring>
 
 namespace tessera::oidc {
 namespace {
@@ -24,23 +26,23 @@ std::string_view port_of(std::string_view host) {
   return host.substr(colon);
 }
 
+}  // namespace
+
 // sslRequired=external lets private and loopback addresses use plain HTTP.
 bool is_private_address(std::string_view text) {
-  boost::system::error_code ec;
-  auto addr = boost::asio::ip::make_address(std::string(text), ec);
-  if (ec) return false;
-  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
-    addr = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, addr.to_v6());
-  if (addr.is_loopback()) return true;
-  if (addr.is_v4()) {
-    auto b = addr.to_v4().to_bytes();
-    return b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168);
+  std::string addr(text);
+  unsigned char b[16];
+  if (inet_pton(AF_INET6, addr.c_str(), b) == 1) {
+    static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (std::memcmp(b, loopback, 16) == 0) return true;
+    if (std::memcmp(b, v4_mapped, 12) != 0) return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+    std::memmove(b, b + 12, 4);
+  } else if (inet_pton(AF_INET, addr.c_str(), b) != 1) {
+    return false;
   }
-  auto b = addr.to_v6().to_bytes();
-  return (b[0] & 0xfe) == 0xfc || addr.to_v6().is_link_local();
+  return b[0] == 127 || b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168);
 }
-
-}  // namespace
 
 bool OidcContext::base_url(const http::Request& req, std::string& out) const {
   const std::string& h = hostname_.hostname;

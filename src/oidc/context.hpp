@@ -56,6 +56,10 @@ class OidcContext {
 const store::RealmSnapshot* realm_or_error(OidcContext& ctx, const http::Request& req, std::string_view name,
                                            http::Response& res);
 
+// Loopback, RFC 1918 and IPv6 unique-local/link-local addresses: where
+// Keycloak's sslRequired=external allows plain HTTP.
+bool is_private_address(std::string_view address);
+
 // Adds CORS headers allowing any origin, as Keycloak does for public metadata.
 void allow_any_origin(http::Response& res);
 void answer_preflight(http::Response& res);
