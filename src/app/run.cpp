@@ -52,7 +52,10 @@ int serve(const Config& c, Clock::time_point started) {
   http::SslCtxPtr tls = tls_context(c);
   auto store = open_store(c);
   bootstrap_master(*store, c);
-  if (!c.import_realm.empty()) {
+  // A bare --import-realm names Keycloak's default folder, which may not exist.
+  if (c.import_realm == "data/import" && !std::filesystem::exists(c.import_realm)) {
+    spdlog::info("--import-realm: no data/import folder; nothing to import");
+  } else if (!c.import_realm.empty()) {
     try {
       admin::import_realms(*store, c.import_realm);
     } catch (const admin::ImportError& e) {

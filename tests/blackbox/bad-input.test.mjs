@@ -7,6 +7,12 @@ import { rawExchange, sendLargeBody } from './lib/raw.mjs';
 
 const IDLE_TIMEOUT_MS = 1000;
 
+/** Error responses are responses too: they carry the security headers. */
+function assertRawSecurityHeaders(response, what) {
+  assert.equal(response.headers['x-content-type-options'], 'nosniff', `${what}: X-Content-Type-Options`);
+  assert.ok(response.headers['referrer-policy'], `${what}: Referrer-Policy missing`);
+}
+
 describe('bad input', () => {
   let srv;
   before(async () => {
@@ -26,6 +32,7 @@ describe('bad input', () => {
       `GET /realms/test/.well-known/openid-configuration HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${big}\r\n\r\n`,
     ]);
     assert.equal(r.response?.status, 431, `got: ${r.data.slice(0, 200) || '(no response)'} error=${r.error?.code}`);
+    assertRawSecurityHeaders(r.response, '431');
   });
 
   it('answers 413 to a 2 MiB POST body (Content-Length)', async () => {
@@ -35,6 +42,7 @@ describe('bad input', () => {
       + `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${size}\r\n\r\n`, size);
     assert.equal(r.response?.status, 413,
       `got: ${r.data.slice(0, 200) || '(no response)'} after ${r.bytesSent} body bytes, error=${r.error?.code}`);
+    assertRawSecurityHeaders(r.response, '413');
   });
 
   it('answers 413 to a 2 MiB chunked POST body', async () => {
@@ -89,6 +97,7 @@ describe('bad input', () => {
   it('answers 400 to a garbage request line and closes the connection', async () => {
     const r = await rawExchange(srv.httpPort, ['HELLO\r\n\r\n'], { timeoutMs: 3000 });
     assert.equal(r.response?.status, 400, `got: ${r.data.slice(0, 200) || '(no response)'}`);
+    assertRawSecurityHeaders(r.response, '400');
     assert.ok(r.closed, 'connection left open after a malformed request');
     assert.ok(r.closedAfterMs < IDLE_TIMEOUT_MS, `closed only after ${r.closedAfterMs} ms (by the idle timeout?)`);
   });
@@ -112,5 +121,23 @@ describe('bad input', () => {
   it('rejects an unsupported method on discovery without crashing', async () => {
     const r = await request(`${srv.baseUrl}/realms/test/.well-known/openid-configuration`, { method: 'DELETE' });
     assert.ok([404, 405].includes(r.status), `DELETE discovery -> ${r.status}`);
+  });
+});
+
+describe('--http-max-body-size', () => {
+  let srv;
+  before(async () => { srv = await startServer({ realm: null, args: ['--http-max-body-size=1000'] }); });
+  after(async () => { await srv?.stop(); });
+
+  const post = (size) => sendLargeBody(srv.httpPort,
+    'POST /realms/master/protocol/openid-connect/token HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n'
+    + `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${size}\r\n\r\n`, size);
+
+  it('lowers the limit: 2000 bytes -> 413, 500 bytes -> not 413', async () => {
+    const big = await post(2000);
+    assert.equal(big.response?.status, 413, `got: ${big.data.slice(0, 200) || '(no response)'}`);
+    const small = await post(500);
+    assert.ok(small.response, `no response: ${small.error?.code}`);
+    assert.notEqual(small.response.status, 413);
   });
 });

@@ -61,11 +61,22 @@ export function childEnv(extra = {}) {
   return env;
 }
 
+/**
+ * Fails unless the binary exists. While a rebuild relinks it the file is
+ * briefly missing, so a missing binary is waited for up to 20 s.
+ */
 export async function assertBinary() {
-  try {
-    await access(binPath, fsConstants.X_OK);
-  } catch {
-    throw new Error(`tessera binary not found or not executable at ${binPath} (set TESSERA_BIN)`);
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    try {
+      await access(binPath, fsConstants.X_OK);
+      return;
+    } catch {
+      if (Date.now() > deadline) {
+        throw new Error(`tessera binary not found or not executable at ${binPath} (set TESSERA_BIN)`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 
