@@ -35,7 +35,8 @@ login::HashPolicy hash_policy_for(const model::Realm& realm) {
   std::string name = "argon2";
   if (std::regex_search(realm.password_policy, m, algorithm)) name = m[1];
   login::HashPolicy policy = login::default_hash_policy(name);
-  if (std::regex_search(realm.password_policy, m, iterations)) policy.iterations = std::stoi(m[1]);
+  if (std::regex_search(realm.password_policy, m, iterations))
+    policy.iterations = static_cast<int>(std::min(std::strtol(m[1].str().c_str(), nullptr, 10), 100000000L));
   return policy;
 }
 
@@ -113,13 +114,27 @@ void check_references(const model::RealmBundle& b, model::JsonReader& r) {
   }
 }
 
-void fill_users(model::RealmImport& in, model::JsonReader& r) {
+void fill_users(model::RealmImport& in, model::JsonReader& r, bool hash) {
   auto& b = in.bundle;
   login::HashPolicy policy = hash_policy_for(b.realm);
+  auto hash_or_error = [&](std::string_view password) -> std::optional<login::PasswordCredential> {
+    try {
+      return login::hash_password(password, policy);
+    } catch (const std::exception& e) {
+      r.push("passwordPolicy");
+      r.error(std::string("cannot hash passwords with this policy: ") + e.what());
+      r.pop();
+      return std::nullopt;
+    }
+  };
+  // Validation hashes once, to prove the realm's policy usable.
+  if (!hash && !in.plain_passwords.empty()) hash_or_error("");
   for (const auto& p : in.plain_passwords) {
-    auto hashed = login::hash_password(p.value, policy);
+    if (!hash) break;
+    auto hashed = hash_or_error(p.value);
+    if (!hashed) return;
     model::User& user = b.users[p.user_index];
-    user.credentials.push_back({jose::random_uuid(), "password", "", now_ms(), 10, hashed.secret_data, hashed.credential_data});
+    user.credentials.push_back({jose::random_uuid(), "password", "", now_ms(), 10, hashed->secret_data, hashed->credential_data});
     if (p.temporary) user.required_actions.push_back("UPDATE_PASSWORD");
   }
   for (const auto& c : b.clients) {
@@ -193,10 +208,11 @@ std::optional<model::KeyRecord> imported_key(const std::string& realm, const mod
   return out;
 }
 
-void fill_keys(model::RealmImport& in, model::JsonReader& r) {
+void fill_keys(model::RealmImport& in, model::JsonReader& r, bool generate) {
   auto& b = in.bundle;
   for (const auto& k : in.imported_keys)
     if (auto key = imported_key(b.realm.name, k, r)) b.keys.push_back(std::move(*key));
+  if (!generate) return;
   // Every algorithm Tessera signs with needs a key; generate what the import lacks.
   for (auto& generated : generate_realm_keys(b.realm.name)) {
     bool have = std::any_of(b.keys.begin(), b.keys.end(), [&](auto& k) { return k.algorithm == generated.algorithm; });
@@ -211,7 +227,7 @@ bool valid_realm_name(const std::string& name) {
 
 }  // namespace
 
-model::RealmBundle complete_realm(model::RealmImport in, model::JsonReader& r) {
+model::RealmBundle complete_realm(model::RealmImport in, model::JsonReader& r, bool validate_only) {
   auto& b = in.bundle;
   if (!valid_realm_name(b.realm.name)) {
     r.push("realm");
@@ -224,9 +240,9 @@ model::RealmBundle complete_realm(model::RealmImport in, model::JsonReader& r) {
   fill_clients(b, r);
   fill_roles(in);
   for (auto& g : b.groups) ensure_id(g.id);
-  fill_users(in, r);
+  fill_users(in, r, !validate_only);
   check_references(b, r);
-  if (r.ok()) fill_keys(in, r);
+  if (r.ok()) fill_keys(in, r, !validate_only);
   return std::move(b);
 }
 

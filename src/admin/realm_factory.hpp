@@ -11,8 +11,11 @@
 namespace tessera::admin {
 
 // Errors (bad references, unsupported hashes) go to `r`; the bundle is only
-// usable when r.ok().
-model::RealmBundle complete_realm(model::RealmImport import, model::JsonReader& r);
+// usable when r.ok(). With `validate_only` the costly parts (hashing plain
+// passwords, generating keys) are skipped: the result only says whether the
+// import would succeed, so start-up can refuse a bad file before touching the
+// database.
+model::RealmBundle complete_realm(model::RealmImport import, model::JsonReader& r, bool validate_only = false);
 
 // A new realm with nothing but defaults (the master realm at first start).
 model::RealmBundle new_realm(const std::string& name);

@@ -66,57 +66,69 @@ json::value parse_file(const fs::path& file) {
   return p.release();
 }
 
-bool import_file(store::Store& store, const fs::path& file) {
+std::string first_error(const std::string& file, const model::JsonReader& reader) {
+  const auto& e = reader.errors.front();
+  std::string more = reader.errors.size() > 1 ? " (and " + std::to_string(reader.errors.size() - 1) + " more)" : "";
+  return file + ": " + e.path + ": " + e.message + more;
+}
+
+RealmFile read_realm_file(const fs::path& file) {
   json::value doc = parse_file(file);
   model::JsonReader reader;
-  model::RealmImport parsed = model::realm_import_from_json(reader, doc);
-  if (reader.ok() && store.realm_exists(parsed.bundle.realm.name)) {
-    spdlog::info("realm '{}' already exists; import of {} skipped", parsed.bundle.realm.name, file.string());
-    return false;
-  }
-  model::RealmBundle bundle;
-  if (reader.ok()) bundle = complete_realm(std::move(parsed), reader);
-  if (!reader.ok()) {
-    const auto& e = reader.errors.front();
-    std::string more = reader.errors.size() > 1 ? " (and " + std::to_string(reader.errors.size() - 1) + " more)" : "";
-    throw ImportError(file.string() + ": " + e.path + ": " + e.message + more);
-  }
+  RealmFile out{file.string(), model::realm_import_from_json(reader, doc)};
+  if (reader.ok()) admin::complete_realm(out.parsed, reader, /*validate_only=*/true);
+  if (!reader.ok()) throw ImportError(first_error(out.file, reader));
   if (!reader.warnings.empty()) {
     std::string paths;
     for (std::size_t i = 0; i < reader.warnings.size() && i < 20; ++i) paths += (i ? ", " : "") + reader.warnings[i].path;
     if (reader.warnings.size() > 20) paths += ", ...";
-    spdlog::warn("{}: {} field(s) ignored (not supported): {}", file.string(), reader.warnings.size(), paths);
+    spdlog::warn("{}: {} field(s) ignored (not supported): {}", out.file, reader.warnings.size(), paths);
   }
+  return out;
+}
+
+bool import_one(store::Store& store, RealmFile& f) {
+  const std::string& name = f.parsed.bundle.realm.name;
+  if (store.realm_exists(name)) {
+    spdlog::info("realm '{}' already exists; import of {} skipped", name, f.file);
+    return false;
+  }
+  model::JsonReader reader;
+  model::RealmBundle bundle = complete_realm(std::move(f.parsed), reader);
+  if (!reader.ok()) throw ImportError(first_error(f.file, reader));
   try {
     store.create_realm(bundle);
   } catch (const store::StoreError& e) {
     if (e.kind() == store::StoreError::Kind::conflict && store.realm_exists(bundle.realm.name)) return false;
-    throw ImportError(file.string() + ": " + e.what());
+    throw ImportError(f.file + ": " + e.what());
   }
-  spdlog::info("imported realm '{}' from {} ({} clients, {} users)", bundle.realm.name, file.string(),
-               bundle.clients.size(), bundle.users.size());
+  spdlog::info("imported realm '{}' from {} ({} clients, {} users)", bundle.realm.name, f.file, bundle.clients.size(),
+               bundle.users.size());
   return true;
 }
 
 }  // namespace
 
-ImportOutcome import_realms(store::Store& store, const std::string& path) {
+std::vector<RealmFile> read_realm_files(const std::string& path) {
   std::error_code ec;
   fs::file_status status = fs::status(path, ec);
   if (ec || !fs::exists(status)) throw ImportError(path + ": no such file or directory");
-  std::vector<fs::path> files;
+  std::vector<fs::path> paths;
   if (fs::is_directory(status)) {
     for (const auto& entry : fs::directory_iterator(path, ec))
-      if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
+      if (entry.is_regular_file() && entry.path().extension() == ".json") paths.push_back(entry.path());
+    std::sort(paths.begin(), paths.end());
   } else {
-    files.emplace_back(path);
+    paths.emplace_back(path);
   }
+  std::vector<RealmFile> out;
+  for (const auto& p : paths) out.push_back(read_realm_file(p));
+  return out;
+}
+
+ImportOutcome import_realms(store::Store& store, std::vector<RealmFile> files) {
   ImportOutcome outcome;
-  for (const auto& file : files) {
-    bool done = import_file(store, file);
-    (done ? outcome.imported : outcome.skipped).push_back(file.string());
-  }
+  for (auto& f : files) (import_one(store, f) ? outcome.imported : outcome.skipped).push_back(f.file);
   return outcome;
 }
 

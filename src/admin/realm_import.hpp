@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "model/representation.hpp"
 #include "store/store.hpp"
 
 namespace tessera::admin {
@@ -18,10 +19,19 @@ struct ImportOutcome {
   std::vector<std::string> imported, skipped;
 };
 
-// `path` is a file or a directory (every regular *.json directly inside it).
-// Throws ImportError naming the file, the JSON path and the reason; realms
-// imported before the failing file stay, the failing one leaves nothing.
-ImportOutcome import_realms(store::Store& store, const std::string& path);
+// A realm file read and checked (everything but what needs the database).
+struct RealmFile {
+  std::string file;
+  model::RealmImport parsed;
+};
+
+// Reads `path`, a file or a directory (every regular *.json directly inside
+// it), and validates each realm completely. Throws ImportError naming the
+// file, the JSON path and the reason, before anything is written anywhere.
+std::vector<RealmFile> read_realm_files(const std::string& path);
+
+// Writes each realm that does not exist yet, one transaction per realm.
+ImportOutcome import_realms(store::Store& store, std::vector<RealmFile> files);
 
 // Replaces ${VAR}, ${VAR:default}, ${env.VAR} and ${env.VAR:default} with the
 // environment's value; placeholders naming no variable and giving no default

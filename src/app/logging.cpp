@@ -35,7 +35,7 @@ class JsonFormatter final : public spdlog::formatter {
 }  // namespace
 
 void setup_logging(const std::string& level, const std::string& format) {
-  auto logger = std::make_shared<spdlog::logger>("tessera", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("tessera", std::make_shared<spdlog::sinks::stdout_sink_mt>());
   if (format == "json") logger->set_formatter(std::make_unique<JsonFormatter>());
   else logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
   logger->set_level(spdlog::level::from_str(level));

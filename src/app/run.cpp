@@ -48,20 +48,27 @@ void access_log(const http::Exchange& e) {
   spdlog::info("{} {} {} {:.3f}ms", method, path, e.status, std::chrono::duration<double, std::milli>(e.latency).count());
 }
 
+std::vector<admin::RealmFile> read_imports(const Config& c) {
+  // A bare --import-realm names Keycloak's default folder, which may not exist.
+  if (c.import_realm.empty() || (c.import_realm == "data/import" && !std::filesystem::exists(c.import_realm)))
+    return {};
+  try {
+    return admin::read_realm_files(c.import_realm);
+  } catch (const admin::ImportError& e) {
+    throw BadOption(std::string("--import-realm: ") + e.what());
+  }
+}
+
 int serve(const Config& c, Clock::time_point started) {
   http::SslCtxPtr tls = tls_context(c);
+  auto imports = read_imports(c);  // a bad file stops start-up before the database is touched
   auto store = open_store(c);
-  bootstrap_master(*store, c);
-  // A bare --import-realm names Keycloak's default folder, which may not exist.
-  if (c.import_realm == "data/import" && !std::filesystem::exists(c.import_realm)) {
-    spdlog::info("--import-realm: no data/import folder; nothing to import");
-  } else if (!c.import_realm.empty()) {
-    try {
-      admin::import_realms(*store, c.import_realm);
-    } catch (const admin::ImportError& e) {
-      throw BadOption(std::string("--import-realm: ") + e.what());
-    }
+  try {
+    admin::import_realms(*store, std::move(imports));  // before bootstrap: master may be imported
+  } catch (const admin::ImportError& e) {
+    throw BadOption(std::string("--import-realm: ") + e.what());
   }
+  bootstrap_master(*store, c);
   store::RealmCache realms(*store);
   if (!c.root_realm.empty() && !realms.find(c.root_realm))
     throw BadOption("--root-realm: realm '" + c.root_realm + "' does not exist");

@@ -182,9 +182,9 @@ struct Server::Impl {
   asio::awaitable<void> answer_parse_error(Stream& stream, const Listener& l, int status, bool secure) {
     auto t0 = std::chrono::steady_clock::now();
     BeastResponse out = to_beast(error_response(status), false, false, secure);
+    notify(l, nullptr, status, npos, t0);
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
     auto [ec, n] = co_await bhttp::async_write(stream, out, as_value);
-    notify(l, nullptr, status, npos, t0);
     if (ec) co_return;
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       beast::error_code ignored;
@@ -225,9 +225,11 @@ struct Server::Impl {
     bool keep = in.keep_alive() && res.status != 400 && !draining.load(std::memory_order_relaxed);
     int status = res.status;
     BeastResponse out = to_beast(std::move(res), req.method == Method::HEAD, keep, secure);
+    // Observed before the write, so that a client which has its answer also
+    // finds it counted (latency is the time to produce the response).
+    notify(l, &req, status, req.route_id, t0);
     beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, out, as_value);
-    notify(l, &req, status, req.route_id, t0);
     entry.busy = false;
     co_return !wec && keep;
   }

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { mkdir, writeFile, rm } from 'node:fs/promises';
+import { mkdir, writeFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, freePort, tempDir, runTessera, lines } from './lib/server.mjs';
 import { getJson200 } from './lib/http.mjs';
@@ -102,5 +102,48 @@ describe('configuration sources', () => {
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
+  });
+
+  it('without --db-url, start-dev keeps its SQLite database under ./data/', async () => {
+    const cwd = await tempDir();
+    let srv;
+    try {
+      srv = await startServer({ realm: null, omit: ['db-url'], cwd });
+      await getJson200(`${srv.baseUrl}/realms/master/.well-known/openid-configuration`);
+      const st = await stat(path.join(cwd, 'data', 'tessera.db'));
+      assert.ok(st.isFile() && st.size > 0, 'data/tessera.db missing or empty');
+    } finally {
+      if (srv) await srv.stop();
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('logging options', () => {
+  it('--log-format=json writes one JSON object per log line', async () => {
+    const srv = await startServer({ args: ['--log-format=json'] });
+    try {
+      await getJson200(`${srv.baseUrl}/realms/test/.well-known/openid-configuration`);
+    } finally {
+      await srv.stop();
+    }
+    const logLines = lines(srv.logs());
+    assert.ok(logLines.length >= 2, `too few log lines: ${srv.logs()}`);
+    for (const l of logLines) {
+      let obj;
+      assert.doesNotThrow(() => { obj = JSON.parse(l); }, `not JSON: ${l}`);
+      assert.equal(typeof obj, 'object', l);
+    }
+    assert.ok(logLines.some((l) => l.includes('tesseraTestUnknownTopLevelField')), 'the import warning is missing');
+  });
+
+  it('--log-level=warn drops info lines but keeps warnings', async () => {
+    const srv = await startServer({ args: ['--log-level=warn'] });
+    await srv.stop();
+    const logLines = lines(srv.logs());
+    const info = logLines.filter((l) => /\binfo\b/i.test(l));
+    assert.deepEqual(info, [], 'info lines printed at --log-level=warn');
+    assert.ok(logLines.some((l) => /warn/i.test(l) && l.includes('tesseraTestUnknownTopLevelField')),
+      `the import warning is missing at --log-level=warn:\n${srv.logs()}`);
   });
 });

@@ -178,6 +178,7 @@ export async function startServer(opts = {}) {
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
       await exited;
+      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
       throw new Error(`tessera did not become ready within ${readyTimeoutMs} ms\n${describe()}`);
     }
     await sleep(20);
@@ -193,8 +194,10 @@ export async function startServer(opts = {}) {
     stopped = (async () => {
       let result;
       if (!exitInfo) proc.kill('SIGTERM');
-      const timer = sleep(timeoutMs).then(() => 'timeout');
-      const r = await Promise.race([exited, timer]);
+      let timer;
+      const timeout = new Promise((r) => { timer = setTimeout(() => r('timeout'), timeoutMs); });
+      const r = await Promise.race([exited, timeout]);
+      clearTimeout(timer);
       if (r === 'timeout') {
         proc.kill('SIGKILL');
         await exited;
