@@ -247,13 +247,15 @@ model::KeyRecord key_record(const std::string& realm, const std::string& provide
     k.kid = jose::random_uuid();  // a secret has no public thumbprint to publish
   } else {
     k.private_material = key.private_pem();
-    k.certificate = jose::base64_encode(key.self_signed_certificate_der(realm));
+    k.certificate = jose::base64_encode(key.self_signed_certificate_der(certificate_cn(realm)));
     k.kid = key.thumbprint();
   }
   return k;
 }
 
 }  // namespace
+
+std::string certificate_cn(const std::string& realm) { return realm.substr(0, 64); }
 
 std::vector<model::KeyRecord> generate_realm_keys(const std::string& realm) {
   // RSA generation dominates realm creation (~100-300 ms a key); the three
@@ -274,7 +276,7 @@ std::vector<model::KeyRecord> generate_realm_keys(const std::string& realm) {
   out.push_back(oaep.get());
   out.push_back(key_record(realm, "ecdsa-generated", "ES256", "sig", jose::Key::generate_ec_p256()));
   out.push_back(key_record(realm, "eddsa-generated", "EdDSA", "sig", jose::Key::generate_ed25519()));
-  out.push_back(key_record(realm, "hmac-generated-hs512", "HS512", "sig", jose::Key::generate_secret(64)));
+  out.push_back(key_record(realm, "hmac-generated", "HS512", "sig", jose::Key::generate_secret(64)));
   return out;
 }
 

@@ -26,4 +26,7 @@ std::vector<model::Role> realm_admin_roles(const std::string& client_id);
 // ec-generated (ES256), eddsa-generated (EdDSA), hmac-generated-hs512.
 std::vector<model::KeyRecord> generate_realm_keys(const std::string& realm);
 
+// Certificate subject for a realm's keys: the realm name, cut to X.509's 64-character CN limit.
+std::string certificate_cn(const std::string& realm);
+
 }  // namespace tessera::admin

@@ -1,6 +1,7 @@
 #include "admin/realm_factory.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <regex>
 #include <set>
@@ -8,6 +9,7 @@
 #include "admin/realm_defaults.hpp"
 #include "jose/base64.hpp"
 #include "jose/jwk.hpp"
+#include "jose/jws.hpp"
 #include "jose/random.hpp"
 #include "login/password_hash.hpp"
 
@@ -68,8 +70,10 @@ void fill_clients(model::RealmBundle& b, model::JsonReader& r) {
     if (!c.attributes.count("post.logout.redirect.uris")) c.attributes["post.logout.redirect.uris"] = "+";
     if (c.default_client_scopes.empty()) c.default_client_scopes = b.realm.default_default_client_scopes;
     if (c.optional_client_scopes.empty()) c.optional_client_scopes = b.realm.default_optional_client_scopes;
-    if (!c.root_url.empty() && c.redirect_uris.empty() && c.root_url.find("${") == std::string::npos)
-      c.redirect_uris = {c.root_url + "/*"};
+    if (!c.root_url.empty() && c.redirect_uris.empty() && c.root_url.find("${") == std::string::npos) {
+      c.redirect_uris = {c.root_url + (c.root_url.back() == '/' ? "*" : "/*")};
+      if (c.web_origins.empty()) c.web_origins = {"+"};  // the origin of the redirect URIs
+    }
   }
 }
 
@@ -82,6 +86,12 @@ void fill_roles(model::RealmImport& in) {
   if (b.realm.default_role.empty()) b.realm.default_role = "default-roles-" + lower(b.realm.name);
   for (auto& def : default_roles(b.realm.name, b.realm.default_role))
     if (!has_role(b.roles, def.client, def.name)) b.roles.push_back(std::move(def));
+  // Pre-13 exports list default realm roles by name; they become composites of the default role.
+  for (auto& role : b.roles)
+    if (role.client.empty() && role.name == b.realm.default_role)
+      for (const auto& name : in.legacy_default_roles)
+        if (std::find(role.composite_realm_roles.begin(), role.composite_realm_roles.end(), name) == role.composite_realm_roles.end())
+          role.composite_realm_roles.push_back(name);
   for (auto& role : b.roles) ensure_id(role.id);
 }
 
@@ -172,36 +182,61 @@ void fill_users(model::RealmImport& in, model::JsonReader& r, bool hash) {
   }
 }
 
+std::optional<int> parse_priority(const std::string& text) {
+  if (text.empty()) return 100;
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<jose::Key> imported_private_key(const std::string& der_b64) {
+  for (const char* label : {"PRIVATE KEY", "RSA PRIVATE KEY"}) {
+    std::string pem = std::string("-----BEGIN ") + label + "-----\n" + der_b64 + "\n-----END " + label + "-----\n";
+    if (auto key = jose::Key::from_private_pem(pem)) return key;
+  }
+  return std::nullopt;
+}
+
 std::optional<model::KeyRecord> imported_key(const std::string& realm, const model::RealmImport::ImportedKey& k,
                                              model::JsonReader& r) {
   model::KeyRecord out;
   out.id = jose::random_uuid();
   out.provider_id = k.provider_id;
-  out.priority = k.priority;
+  auto priority = parse_priority(k.priority_text);
+  if (!priority) r.error(k.path + ": config.priority is not an integer");
+  out.priority = priority.value_or(100);
   out.enabled = k.enabled;
   out.active = k.active;
   out.created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (!k.secret_b64url.empty()) {
     out.algorithm = k.algorithm.empty() ? "HS512" : k.algorithm;
+    auto alg = jose::alg_from_name(out.algorithm);
+    if (!alg || out.algorithm.rfind("HS", 0) != 0) r.error(k.path + ": config.algorithm '" + out.algorithm + "' is not an HMAC algorithm");
     out.private_material = k.secret_b64url;
     out.kid = k.kid.empty() ? jose::random_uuid() : k.kid;
     if (!jose::base64url_decode(k.secret_b64url)) r.error(k.path + ": config.secret is not base64url");
     return out;
   }
-  std::string pem = "-----BEGIN PRIVATE KEY-----\n" + k.private_der_b64 + "\n-----END PRIVATE KEY-----\n";
-  auto key = jose::Key::from_private_pem(pem);
-  if (!key) {
-    pem = "-----BEGIN RSA PRIVATE KEY-----\n" + k.private_der_b64 + "\n-----END RSA PRIVATE KEY-----\n";
-    key = jose::Key::from_private_pem(pem);
-  }
+  auto key = imported_private_key(k.private_der_b64);
   if (!key) {
     r.error(k.path + ": config.privateKey is not a private key");
     return std::nullopt;
   }
   out.algorithm = k.algorithm.empty() ? (k.provider_id == "rsa-enc-generated" ? "RSA-OAEP" : "RS256") : k.algorithm;
-  out.use = out.algorithm.rfind("RSA-", 0) == 0 || out.algorithm == "RSA1_5" ? "enc" : "sig";
+  bool encryption = out.algorithm == "RSA-OAEP" || out.algorithm == "RSA-OAEP-256" || out.algorithm == "RSA1_5";
+  out.use = encryption ? "enc" : "sig";
+  auto alg = jose::alg_from_name(out.algorithm);
+  bool fits = encryption ? key->type() == jose::KeyType::RSA : alg && jose::alg_fits_key(*alg, *key);
+  if (!fits) r.error(k.path + ": the private key does not fit algorithm '" + out.algorithm + "'");
   out.private_material = key->private_pem();
-  out.certificate = k.certificate.empty() ? jose::base64_encode(key->self_signed_certificate_der(realm)) : k.certificate;
+  if (!k.certificate.empty()) {
+    auto der = jose::base64_decode(k.certificate);
+    if (!der || !jose::certificate_matches(*der, *key)) r.error(k.path + ": config.certificate does not hold this key");
+    out.certificate = k.certificate;
+  } else {
+    out.certificate = jose::base64_encode(key->self_signed_certificate_der(certificate_cn(realm)));
+  }
   // Keycloak's key id is base64url(SHA-256(SPKI DER)); keeping it lets tokens
   // issued by the old server keep verifying against our JWKS.
   out.kid = key->keycloak_kid();
@@ -210,6 +245,11 @@ std::optional<model::KeyRecord> imported_key(const std::string& realm, const mod
 
 void fill_keys(model::RealmImport& in, model::JsonReader& r, bool generate) {
   auto& b = in.bundle;
+  for (const auto& provider : in.ignored_key_providers) {
+    r.push("components");
+    r.warn("key provider '" + provider + "' not taken over; a new key is generated");
+    r.pop();
+  }
   for (const auto& k : in.imported_keys)
     if (auto key = imported_key(b.realm.name, k, r)) b.keys.push_back(std::move(*key));
   if (!generate) return;

@@ -33,6 +33,11 @@ const std::vector<OptionSpec>& option_specs() {
       {"https-cipher-suites", Kind::text, "OpenSSL cipher suite names, comma-separated (default: OpenSSL's)"},
       {"hostname", Kind::text, "Public host name or full base URL (required by start unless --hostname-strict=false)"},
       {"hostname-strict", Kind::flag, "Require --hostname (default: true in start, false in start-dev)", "true"},
+      {"proxy-headers", Kind::text, "Trust a reverse proxy's headers for scheme, host and client address: xforwarded or forwarded"},
+      {"http-relative-path", Kind::text, "Path under which everything is served, e.g. /auth (default /)"},
+      {"health-enabled", Kind::flag, "Accepted for Keycloak compatibility; health is always on the management port", "true"},
+      {"metrics-enabled", Kind::flag, "Accepted for Keycloak compatibility; metrics are always on the management port", "true"},
+      {"optimized", Kind::flag, "Accepted for Keycloak compatibility; there is no build step", "true"},
       {"db", Kind::text, "Database vendor: sqlite (alias dev-file) (default sqlite)"},
       {"db-url", Kind::text, "Database location; for sqlite the file path (default ./data/tessera.db)"},
       {"import-realm", Kind::text, "Import Keycloak realm-export JSON: a file or a directory (default data/import)",
@@ -53,7 +58,7 @@ const std::vector<OptionSpec>& option_specs() {
 
 std::string env_name(const std::string& prefix, const char* option) {
   std::string out = prefix;
-  for (const char* p = option; *p; ++p) out += *p == '-' ? '_' : static_cast<char>(std::toupper(*p));
+  for (const char* p = option; *p; ++p) out += *p == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(*p)));
   return out;
 }
 
@@ -87,7 +92,7 @@ std::map<std::string, std::string> read_conf_file(const std::string& path, bool 
 
 bool parse_flag(const std::string& name, const std::string& value) {
   std::string v = value;
-  std::transform(v.begin(), v.end(), v.begin(), ::tolower);
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   if (v == "true" || v.empty()) return true;
   if (v == "false") return false;
   throw ConfigError("--" + name + ": '" + value + "' is not true or false");
@@ -130,6 +135,9 @@ void apply(Config& c, const std::string& name, const std::string& v) {
   else if (name == "https-cipher-suites") c.https_cipher_suites = v;
   else if (name == "hostname") c.hostname = v;
   else if (name == "hostname-strict") c.hostname_strict = parse_flag(name, v);
+  else if (name == "proxy-headers") c.proxy_headers = v;
+  else if (name == "http-relative-path") c.http_relative_path = v;
+  else if (name == "health-enabled" || name == "metrics-enabled" || name == "optimized") parse_flag(name, v);
   else if (name == "db") c.db = v;
   else if (name == "db-url") c.db_url = v;
   else if (name == "import-realm") c.import_realm = v;
@@ -145,8 +153,48 @@ void apply(Config& c, const std::string& name, const std::string& v) {
   else if (name == "root-realm") c.root_realm = v;
 }
 
+bool valid_host_name(const std::string& h) {
+  if (h.empty() || h.size() > 253) return false;
+  for (char ch : h)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '.') return false;
+  return true;
+}
+
+// --hostname: a bare host name, or an http(s) URL with optional port and path.
+void validate_hostname(Config& c) {
+  std::string& h = c.hostname;
+  if (h.empty()) return;
+  std::size_t scheme = h.find("://");
+  if (scheme == std::string::npos) {
+    if (!valid_host_name(h))
+      throw ConfigError("--hostname: '" + h + "' is not a host name (give a port or path as a full URL)");
+    return;
+  }
+  std::string s = h.substr(0, scheme);
+  if (s != "http" && s != "https") throw ConfigError("--hostname: the URL must be http or https");
+  if (h.find_first_of("?#@ ") != std::string::npos) throw ConfigError("--hostname: the URL may not have a query, fragment or user info");
+  std::string rest = h.substr(scheme + 3);
+  std::string authority = rest.substr(0, rest.find('/'));
+  std::string host = authority.substr(0, authority.find(':'));
+  if (!valid_host_name(host)) throw ConfigError("--hostname: '" + host + "' is not a host name");
+  if (auto colon = authority.find(':'); colon != std::string::npos) parse_number("hostname", authority.substr(colon + 1), 1, 65535);
+  while (!h.empty() && h.back() == '/') h.pop_back();
+}
+
+void validate_paths(Config& c) {
+  if (!c.proxy_headers.empty() && c.proxy_headers != "xforwarded" && c.proxy_headers != "forwarded")
+    throw ConfigError("--proxy-headers: '" + c.proxy_headers + "' is not xforwarded or forwarded");
+  std::string& p = c.http_relative_path;
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  if (!p.empty() && (p.front() != '/' || p.find_first_of("?#% ") != std::string::npos || p.find("//") != std::string::npos))
+    throw ConfigError("--http-relative-path: '" + p + "' is not a path like /auth");
+}
+
 void validate(Config& c) {
-  std::transform(c.log_level.begin(), c.log_level.end(), c.log_level.begin(), ::tolower);
+  validate_hostname(c);
+  validate_paths(c);
+  std::transform(c.log_level.begin(), c.log_level.end(), c.log_level.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   if (c.log_level == "warning") c.log_level = "warn";
   static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(levels.begin(), levels.end(), c.log_level) == levels.end())

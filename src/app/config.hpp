@@ -18,8 +18,10 @@ struct Config {
   std::string https_certificate_file, https_certificate_key_file;
   std::vector<std::string> https_protocols{"TLSv1.3"};
   std::string https_cipher_suites;
-  std::string hostname;
+  std::string hostname;  // bare host name, or full base URL without a trailing '/'
   bool hostname_strict = true;
+  std::string proxy_headers;       // "", "xforwarded" or "forwarded"
+  std::string http_relative_path;  // "" or "/auth" (no trailing '/')
   std::string db = "sqlite", db_url;
   std::string import_realm;
   std::string bootstrap_admin_username = "temp-admin", bootstrap_admin_password;

@@ -86,8 +86,11 @@ int serve(const Config& c, Clock::time_point started) {
   limits.read_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
   unsigned threads = c.io_threads ? c.io_threads : std::max(1u, std::thread::hardware_concurrency());
   http::Server server(threads, limits);
-  if (c.http_enabled) server.listen({c.http_host, c.http_port, nullptr, &router, true});
-  if (tls) server.listen({c.http_host, c.https_port, tls, &router, true});
+  auto proxy = c.proxy_headers == "forwarded"    ? http::ProxyHeaders::forwarded
+               : c.proxy_headers == "xforwarded" ? http::ProxyHeaders::xforwarded
+                                                 : http::ProxyHeaders::none;
+  if (c.http_enabled) server.listen({c.http_host, c.http_port, nullptr, &router, true, proxy, c.http_relative_path});
+  if (tls) server.listen({c.http_host, c.https_port, tls, &router, true, proxy, c.http_relative_path});
   server.listen({c.http_host, c.management_port, tls && !c.http_enabled ? tls : nullptr, &management, false});
   bool log_requests = c.access_log;
   server.set_observer([&metrics, &router, log_requests](const http::Exchange& e) {

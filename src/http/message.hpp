@@ -35,8 +35,10 @@ struct Request {
   std::string_view path;    // without query
   std::string_view query;   // after '?', undecoded, empty if none
   std::string_view body;
-  bool secure = false;      // arrived over TLS
-  std::string_view remote_address;
+  bool secure = false;      // arrived over TLS (or, behind a trusted proxy, the client's scheme was https)
+  std::string_view remote_address;  // the client's address (proxy headers applied)
+  std::string_view host;    // authority the client addressed: Host header, absolute-form target or proxy header
+  std::string_view base_path;  // --http-relative-path, already stripped from `path` ("" or "/auth")
   const HeaderSource* headers = nullptr;
   PathParams params;
   std::size_t route_id = 0;  // set by the router; indexes metrics

@@ -3,6 +3,8 @@
 // SO_REUSEPORT acceptor, C++20 coroutines, errors as values.
 #include "http/server.hpp"
 
+#include "http/request_parts.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -115,7 +118,9 @@ BeastResponse to_beast(Response&& res, bool head, bool keep_alive, bool secure) 
     else spdlog::warn("dropped response header {} with a control character", name);
   }
   add_security_headers(out, res, secure);
+  out.set(bhttp::field::date, http_date());
   out.keep_alive(keep_alive);
+  if (res.status == 304 || res.status == 204) return out;  // RFC 9110 §8.6: no Content-Length here
   std::size_t size = res.body.size();
   if (!head) out.body() = std::move(res.body);
   out.content_length(size);
@@ -125,7 +130,7 @@ BeastResponse to_beast(Response&& res, bool head, bool keep_alive, bool secure) 
 Response error_response(int status) {
   Response res;
   const char* text = status == 431 ? "Request Header Fields Too Large"
-                     : status == 413 ? "Request Entity Too Large"
+                     : status == 413 ? "Content Too Large"
                                      : "Bad Request";
   res.json(status, std::string(R"({"error":"invalid_request","error_description":")") + text + "\"}");
   return res;
@@ -161,6 +166,10 @@ struct Server::Impl {
       spdlog::error("handler for {} failed: {}", req.path, e.what());
       res = Response{};
       res.json(500, R"({"error":"unknown_error"})");
+    } catch (...) {
+      spdlog::error("handler for {} failed", req.path);
+      res = Response{};
+      res.json(500, R"({"error":"unknown_error"})");
     }
   }
 
@@ -193,14 +202,58 @@ struct Server::Impl {
     co_await discard_input(stream);
   }
 
+  // Reads one request: header first, so that "Expect: 100-continue" gets its
+  // interim answer before the client sends the body.
   template <class Stream>
-  asio::awaitable<bool> serve_one(Stream& stream, beast::flat_buffer& buffer, Context& ctx, SessionEntry& entry,
-                                  const Listener& l, const std::string& remote, bool secure) {
+  asio::awaitable<beast::error_code> read_request(Stream& stream, beast::flat_buffer& buffer,
+                                                  bhttp::request_parser<bhttp::string_body>& parser) {
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_value);
+    if (ec) co_return ec;
+    const auto& in = parser.get();
+    if (!parser.is_done() && beast::iequals(in[bhttp::field::expect], "100-continue")) {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, in.version()};
+      auto [wec, wn] = co_await bhttp::async_write(stream, cont, as_value);
+      if (wec) co_return wec;
+    }
+    auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, as_value);
+    co_return bec;
+  }
+
+  // Fills `req` from the parsed message; false when it is not a request we
+  // can answer (bad target, missing or repeated Host in HTTP/1.1).
+  static bool prepare(Request& req, const BeastRequest& in, const Listener& l, std::string& host_storage,
+                      std::string& address_storage) {
+    Target target;
+    if (!parse_target(req.target, target)) return false;
+    req.path = target.path;
+    req.query = target.query;
+    std::size_t hosts = in.count(bhttp::field::host);
+    if (hosts > 1 || (hosts == 0 && in.version() >= 11)) return false;
+    req.host = target.authority.empty() ? std::string_view(in[bhttp::field::host]) : target.authority;
+    if (!req.host.empty() && !valid_authority(req.host)) return false;
+    if (l.proxy != ProxyHeaders::none)
+      apply_proxy_headers(l.proxy == ProxyHeaders::forwarded, req, host_storage, address_storage);
+    return true;
+  }
+
+  // Strips --http-relative-path; false when the path lies outside it.
+  static bool strip_prefix(Request& req, const std::string& prefix) {
+    if (prefix.empty()) return true;
+    std::string_view p = req.path;
+    if (p.substr(0, prefix.size()) != prefix || (p.size() > prefix.size() && p[prefix.size()] != '/')) return false;
+    req.path = p.size() == prefix.size() ? std::string_view("/") : p.substr(prefix.size());
+    req.base_path = prefix;
+    return true;
+  }
+
+  template <class Stream>
+  asio::awaitable<bool> serve_one(Stream& stream, beast::flat_buffer& buffer, SessionEntry& entry, const Listener& l,
+                                  const std::string& remote, bool secure) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
     parser.body_limit(limits.body_limit);
     beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
-    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, as_value);
+    beast::error_code ec = co_await read_request(stream, buffer, parser);
     if (ec) {
       if (int status = parse_error_status(ec)) co_await answer_parse_error(stream, l, status, secure);
       co_return false;
@@ -216,15 +269,15 @@ struct Server::Impl {
     req.secure = secure;
     req.remote_address = remote;
     req.headers = &headers;
-    std::size_t q = req.target.find('?');
-    req.path = req.target.substr(0, q);
-    req.query = q == std::string_view::npos ? std::string_view{} : req.target.substr(q + 1);
+    std::string host_storage, address_storage;
+    bool well_formed = prepare(req, in, l, host_storage, address_storage);
     Response res;
-    if (req.path.empty() || req.path.front() != '/') res = error_response(400);
+    if (!well_formed) res = error_response(400);
+    else if (!strip_prefix(req, l.path_prefix)) res.json(404, R"({"error":"Unable to find matching target resource method"})");
     else dispatch(l, req, res);
-    bool keep = in.keep_alive() && res.status != 400 && !draining.load(std::memory_order_relaxed);
+    bool keep = well_formed && in.keep_alive() && !draining.load(std::memory_order_relaxed);
     int status = res.status;
-    BeastResponse out = to_beast(std::move(res), req.method == Method::HEAD, keep, secure);
+    BeastResponse out = to_beast(std::move(res), req.method == Method::HEAD, keep, req.secure);
     // Observed before the write, so that a client which has its answer also
     // finds it counted (latency is the time to produce the response).
     notify(l, &req, status, req.route_id, t0);
@@ -234,17 +287,31 @@ struct Server::Impl {
     co_return !wec && keep;
   }
 
-  template <class Stream>
-  asio::awaitable<void> serve(Stream& stream, Context& ctx, const Listener& l, std::string remote, bool secure) {
-    beast::flat_buffer buffer;
-    SessionEntry entry{&beast::get_lowest_layer(stream).socket()};
-    ctx.sessions.push_front(&entry);
-    auto self = ctx.sessions.begin();
-    while (!draining.load(std::memory_order_relaxed)) {
-      if (!co_await serve_one(stream, buffer, ctx, entry, l, remote, secure)) break;
+  // Registers a connection for draining from its first moment (a TLS client
+  // that never finishes its handshake must not keep a stopping server alive)
+  // and removes it however the session ends.
+  struct SessionGuard {
+    Impl& impl;
+    Context& ctx;
+    SessionEntry entry;
+    std::list<SessionEntry*>::iterator self;
+    SessionGuard(Impl& i, Context& c, tcp::socket* socket) : impl(i), ctx(c), entry{socket} {
+      ctx.sessions.push_front(&entry);
+      self = ctx.sessions.begin();
     }
-    ctx.sessions.erase(self);
-    if (draining && ctx.sessions.empty() && ctx.drain_timer) ctx.drain_timer->cancel();
+    ~SessionGuard() {
+      ctx.sessions.erase(self);
+      if (impl.draining && ctx.sessions.empty() && ctx.drain_timer) ctx.drain_timer->cancel();
+    }
+  };
+
+  template <class Stream>
+  asio::awaitable<void> serve(Stream& stream, SessionEntry& entry, const Listener& l, const std::string& remote,
+                              bool secure) {
+    beast::flat_buffer buffer;
+    while (!draining.load(std::memory_order_relaxed)) {
+      if (!co_await serve_one(stream, buffer, entry, l, remote, secure)) break;
+    }
   }
 
   asio::awaitable<void> session(Context& ctx, ListenerState& ls, tcp::socket socket) {
@@ -254,17 +321,30 @@ struct Server::Impl {
     socket.set_option(tcp::no_delay(true), ec);
     if (!ls.ssl) {
       beast::tcp_stream stream(std::move(socket));
-      co_await serve(stream, ctx, ls.config, std::move(remote), false);
+      SessionGuard guard(*this, ctx, &stream.socket());
+      co_await serve(stream, guard.entry, ls.config, remote, false);
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
       co_return;
     }
     beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *ls.ssl);
+    SessionGuard guard(*this, ctx, &beast::get_lowest_layer(stream).socket());
     beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_value);
     if (hec) co_return;
-    co_await serve(stream, ctx, ls.config, std::move(remote), true);
+    co_await serve(stream, guard.entry, ls.config, remote, true);
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(as_value);
+  }
+
+  // Never lets an exception escape a detached coroutine silently.
+  asio::awaitable<void> guarded_session(Context& ctx, ListenerState& ls, tcp::socket socket) {
+    try {
+      co_await session(ctx, ls, std::move(socket));
+    } catch (const std::exception& e) {
+      spdlog::error("connection ended by an error: {}", e.what());
+    } catch (...) {
+      spdlog::error("connection ended by an unknown error");
+    }
   }
 
   asio::awaitable<void> accept_loop(Context& ctx, ListenerState& ls, tcp::acceptor& acceptor) {
@@ -277,7 +357,7 @@ struct Server::Impl {
         co_await pause.async_wait(as_value);
         continue;
       }
-      asio::co_spawn(ctx.ioc, session(ctx, ls, std::move(socket)), asio::detached);
+      asio::co_spawn(ctx.ioc, guarded_session(ctx, ls, std::move(socket)), asio::detached);
     }
   }
 
@@ -318,6 +398,17 @@ void Server::listen(const Listener& listener) {
   auto address = asio::ip::make_address(listener.host, ec);
   if (ec) throw std::runtime_error("cannot bind to '" + listener.host + "': not an IP address");
   tcp::endpoint endpoint(address, listener.port);
+  // SO_REUSEPORT would let a second server bind the same port and share its
+  // traffic; a plain bind first proves that nobody else has it.
+  {
+    tcp::acceptor probe(impl_->contexts[0]->ioc);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on " + listener.host + ":" + std::to_string(listener.port) + ": " +
+                               ec.message());
+  }
   std::size_t copies = listener.per_core ? impl_->contexts.size() : 1;
   for (std::size_t i = 0; i < copies; ++i) {
     Context& ctx = *impl_->contexts[i];

@@ -20,12 +20,17 @@ struct ServerLimits {
   std::chrono::milliseconds drain_timeout{10000}; // after SIGTERM, in-flight requests get this long
 };
 
+// Which proxy headers to believe for the client's scheme, host and address.
+enum class ProxyHeaders { none, xforwarded, forwarded };
+
 struct Listener {
   std::string host;           // bind address
   std::uint16_t port = 0;
   SslCtxPtr tls;              // null: plain HTTP
   const Router* router = nullptr;
   bool per_core = true;       // one acceptor per I/O thread (SO_REUSEPORT); else one on the first
+  ProxyHeaders proxy = ProxyHeaders::none;
+  std::string path_prefix;    // e.g. "/auth": requests outside it get 404, inside it are routed without it
 };
 
 // Called after each response; `route_id` is Router's id, or npos when no route matched.

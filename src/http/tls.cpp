@@ -50,6 +50,10 @@ bool set_cipher_suites(SSL_CTX* ctx, std::string list, TlsError& error) {
     std::size_t end = list.find(':', pos);
     if (end == std::string::npos) end = list.size();
     std::string name = list.substr(pos, end - pos);
+    // Keycloak users write IANA names (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+    // OpenSSL configures TLS 1.2 ciphers by its own names.
+    if (const char* ossl = OPENSSL_cipher_name(name.c_str()); ossl && std::string(ossl) != "(NONE)" && name.find("_WITH_") != std::string::npos)
+      name = ossl;
     if (!name.empty()) {
       std::string& into = name.rfind("TLS_", 0) == 0 ? v13 : v12;
       if (!into.empty()) into += ':';

@@ -56,4 +56,7 @@ class Key {
   std::string secret_;
 };
 
+// True when the DER X.509 certificate carries `key`'s public key.
+bool certificate_matches(std::string_view der, const Key& key);
+
 }  // namespace tessera::jose

@@ -13,3 +13,18 @@ std::string Key::keycloak_kid() const {
 }
 
 }  // namespace tessera::jose
+
+#include <openssl/x509.h>
+
+namespace tessera::jose {
+
+bool certificate_matches(std::string_view der, const Key& key) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (!cert) return false;
+  bool same = key.evp() && EVP_PKEY_eq(X509_get0_pubkey(cert), key.evp()) == 1;
+  X509_free(cert);
+  return same;
+}
+
+}  // namespace tessera::jose

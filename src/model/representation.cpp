@@ -269,7 +269,7 @@ std::string first_config(const MultiAttributes& config, const std::string& key) 
   return it == config.end() || it->second.empty() ? std::string() : it->second.front();
 }
 
-void key_provider_from(JsonReader& r, const json::object& c, std::vector<RealmImport::ImportedKey>& out) {
+void key_provider_from(JsonReader& r, const json::object& c, RealmImport& out) {
   RealmImport::ImportedKey key;
   key.path = r.path();
   MultiAttributes config;
@@ -284,10 +284,14 @@ void key_provider_from(JsonReader& r, const json::object& c, std::vector<RealmIm
   key.certificate = first_config(config, "certificate");
   key.secret_b64url = first_config(config, "secret");
   key.kid = first_config(config, "kid");
-  if (auto p = first_config(config, "priority"); !p.empty()) key.priority = std::atoi(p.c_str());
+  key.priority_text = first_config(config, "priority");
   key.enabled = first_config(config, "enabled") != "false";
   key.active = first_config(config, "active") != "false";
-  if (!key.private_der_b64.empty() || !key.secret_b64url.empty()) out.push_back(std::move(key));
+  // AES keys encrypt Keycloak's internal state, and EC/EdDSA/keystore keys
+  // come in forms not read yet: those providers get fresh keys here.
+  bool usable = key.provider_id.rfind("aes", 0) != 0 && (!key.private_der_b64.empty() || !key.secret_b64url.empty());
+  if (usable) out.imported_keys.push_back(std::move(key));
+  else out.ignored_key_providers.push_back(key.provider_id);
 }
 
 }  // namespace
@@ -310,6 +314,10 @@ Client client_from_json(JsonReader& r, const json::object& obj) {
   Client client;
   read_fields(r, obj, client, client_fields(), {"protocolMappers", "access", "authenticationFlowBindingOverrides"});
   client.protocol_mappers = mappers_from(r, obj);
+  // Keycloak makes a client public only when neither publicClient nor
+  // bearerOnly is given; naming either makes it confidential unless it says public.
+  auto present = [&](std::string_view k) { auto it = obj.find(k); return it != obj.end() && !it->value().is_null(); };
+  if (!present("publicClient")) client.public_client = !present("bearerOnly");
   if (client.client_id.empty()) r.error("client without a clientId");
   return client;
 }
@@ -339,7 +347,12 @@ RealmImport realm_import_from_json(JsonReader& r, const json::value& doc_value) 
   b.realm = realm_from_json(r, *doc);
   if (b.realm.name.empty()) r.error("'realm' (the realm name) is required");
   for_each_object(r, *doc, "clients", [&](const json::object& o) { b.clients.push_back(client_from_json(r, o)); });
-  out.has_client_scopes = doc->contains("clientScopes");
+  if (auto it = doc->find("clientScopes"); it != doc->end()) out.has_client_scopes = !it->value().is_null();
+  if (auto it = doc->find("defaultRoles"); it != doc->end() && !it->value().is_null()) {
+    r.push("defaultRoles");
+    read_value(r, it->value(), out.legacy_default_roles);
+    r.pop();
+  }
   for_each_object(r, *doc, "clientScopes",
                   [&](const json::object& o) { b.client_scopes.push_back(client_scope_from_json(r, o)); });
   roles_from(r, *doc, b.roles);
@@ -353,15 +366,13 @@ RealmImport realm_import_from_json(JsonReader& r, const json::value& doc_value) 
     r.push("defaultRole");
     Role role = read_role(r, it->value().get_object(), "");
     b.realm.default_role = role.name;
-    out.has_default_role = !role.name.empty();
     r.pop();
   }
   if (auto it = doc->find("components"); it != doc->end() && it->value().is_object()) {
     const auto& components = it->value().get_object();
-    out.has_key_providers = components.contains("org.keycloak.keys.KeyProvider");
     r.push("components");
     for_each_object(r, components, "org.keycloak.keys.KeyProvider",
-                    [&](const json::object& c) { key_provider_from(r, c, out.imported_keys); });
+                    [&](const json::object& c) { key_provider_from(r, c, out); });
     r.pop();
   }
   return out;

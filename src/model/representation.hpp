@@ -12,9 +12,8 @@ namespace tessera::model {
 // added by the realm factory, not here.
 struct RealmImport {
   RealmBundle bundle;
-  bool has_client_scopes = false;  // absent: the built-in scopes are created
-  bool has_key_providers = false;  // a KeyProvider component suppresses default keys
-  bool has_default_role = false;
+  bool has_client_scopes = false;  // absent (or null): the built-in scopes are created
+  std::vector<std::string> legacy_default_roles;  // pre-13 `defaultRoles`: realm role names
   // Plain-text passwords from `credentials[].value`, by user index; hashed by the caller.
   struct PlainPassword {
     std::size_t user_index;
@@ -25,12 +24,13 @@ struct RealmImport {
   // Key material from `components["org.keycloak.keys.KeyProvider"]`: RSA
   // private keys (base64 DER in config.privateKey) and HMAC secrets.
   struct ImportedKey {
-    std::string provider_id, algorithm, private_der_b64, secret_b64url, kid, certificate;
+    std::string provider_id, algorithm, private_der_b64, secret_b64url, kid, certificate, priority_text;
     int priority = 100;
     bool enabled = true, active = true;
     std::string path;  // JSON path, for error messages
   };
   std::vector<ImportedKey> imported_keys;
+  std::vector<std::string> ignored_key_providers;  // providerIds whose keys Tessera cannot take over
 };
 
 RealmImport realm_import_from_json(JsonReader& r, const boost::json::value& doc);

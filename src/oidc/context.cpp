@@ -7,18 +7,6 @@
 namespace tessera::oidc {
 namespace {
 
-// Host header: a DNS name, IPv4 or bracketed IPv6, optional port. Anything
-// else could smuggle text into the URLs we publish.
-bool valid_host(std::string_view host) {
-  if (host.empty() || host.size() > 255) return false;
-  for (char c : host) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-              c == ':' || c == '[' || c == ']' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string_view port_of(std::string_view host) {
   std::size_t bracket = host.rfind(']');
   std::size_t colon = host.rfind(':');
@@ -47,15 +35,18 @@ bool is_private_address(std::string_view text) {
 bool OidcContext::base_url(const http::Request& req, std::string& out) const {
   const std::string& h = hostname_.hostname;
   if (h.find("://") != std::string::npos) {
-    out = h;
-    if (!out.empty() && out.back() == '/') out.pop_back();
+    out = h;  // validated at start-up: http(s), no query or fragment, no trailing '/'
     return true;
   }
-  std::string_view host = req.header("host");
-  if (!valid_host(host)) return false;
+  // The server has checked the authority (http::valid_authority).
+  if (req.host.empty()) return false;
   out = req.secure ? "https://" : "http://";
-  if (h.empty()) out += host;
-  else out.append(h).append(port_of(host));
+  if (h.empty()) {
+    for (char c : req.host) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  } else {
+    out.append(h).append(port_of(req.host));
+  }
+  out.append(req.base_path);
   return true;
 }
 

@@ -6,6 +6,8 @@
 
 #include "oidc/memo.hpp"
 
+#include <algorithm>
+
 namespace tessera::oidc {
 namespace json = boost::json;
 
@@ -20,8 +22,11 @@ json::array strings(const std::vector<std::string>& v) {
 // Signing algorithms the realm holds an active key for, in key order.
 json::array signing_algs(const store::RealmSnapshot& realm) {
   json::array a;
-  for (const auto& k : realm.keys)
-    if (k.alg && k.record.active && k.key.type() != jose::KeyType::oct) a.emplace_back(jose::alg_name(*k.alg));
+  for (const auto& k : realm.keys) {
+    if (!k.alg || !k.record.active || k.key.type() == jose::KeyType::oct) continue;
+    json::string name(jose::alg_name(*k.alg));
+    if (std::find(a.begin(), a.end(), json::value(name)) == a.end()) a.emplace_back(std::move(name));
+  }
   return a;
 }
 

@@ -50,21 +50,31 @@ std::shared_ptr<const RealmSnapshot> make_snapshot(model::RealmBundle bundle) {
   return snap;
 }
 
-RealmCache::RealmCache(Store& store) : store_(store) {
-  for (auto& n : store_.realm_names()) names_.insert(std::move(n));
-}
-
 namespace {
+std::atomic<std::uint64_t> next_instance{1};
+
 struct ThreadCache {
-  std::uint64_t generation = 0;
+  std::uint64_t instance = 0, generation = 0;
+  std::shared_ptr<const std::set<std::string, std::less<>>> names;
   std::unordered_map<std::string, std::shared_ptr<const RealmSnapshot>> realms;
 };
 thread_local ThreadCache t_cache;
 }  // namespace
 
+RealmCache::RealmCache(Store& store) : store_(store), instance_(next_instance.fetch_add(1)) {
+  std::lock_guard lock(mu_);
+  refresh_names_locked();
+}
+
+void RealmCache::refresh_names_locked() {
+  auto names = std::make_shared<NameSet>();
+  for (auto& n : store_.realm_names()) names->insert(std::move(n));
+  names_ = std::move(names);
+}
+
 std::shared_ptr<const RealmSnapshot> RealmCache::load_locked(const std::string& name) {
   if (auto it = loaded_.find(name); it != loaded_.end()) return it->second;
-  if (!names_.count(name)) return nullptr;
+  if (!names_->count(name)) return nullptr;
   auto bundle = store_.load_realm_config(name);
   if (!bundle) return nullptr;
   auto snap = make_snapshot(std::move(*bundle));
@@ -74,20 +84,22 @@ std::shared_ptr<const RealmSnapshot> RealmCache::load_locked(const std::string& 
 
 const RealmSnapshot* RealmCache::find(std::string_view name) {
   std::uint64_t gen = generation_.load(std::memory_order_acquire);
-  if (t_cache.generation != gen) {
-    t_cache.realms.clear();
-    t_cache.generation = gen;
+  if (t_cache.instance != instance_ || t_cache.generation != gen) {
+    std::lock_guard lock(mu_);
+    t_cache = {instance_, gen, names_, {}};
   }
-  // Realm names are few; an unknown name is answered from `names_` below,
-  // and the per-thread map only ever holds existing realms.
-  for (auto& [n, snap] : t_cache.realms)
-    if (n == name) return snap.get();
-  std::lock_guard lock(mu_);
-  if (!names_.count(name)) return nullptr;
-  auto snap = load_locked(std::string(name));
+  // Unknown names are answered from this thread's copy of the name set, so a
+  // flood of requests for made-up realms takes no lock and touches no database.
+  auto known = t_cache.names->find(name);
+  if (known == t_cache.names->end()) return nullptr;
+  if (auto it = t_cache.realms.find(*known); it != t_cache.realms.end()) return it->second.get();
+  std::shared_ptr<const RealmSnapshot> snap;
+  {
+    std::lock_guard lock(mu_);
+    snap = load_locked(*known);
+  }
   if (!snap) return nullptr;
-  t_cache.realms.emplace(std::string(name), snap);
-  return snap.get();
+  return t_cache.realms.emplace(*known, std::move(snap)).first->second.get();
 }
 
 std::shared_ptr<const RealmSnapshot> RealmCache::get(std::string_view name) {
@@ -104,8 +116,7 @@ void RealmCache::invalidate(std::string_view name) {
 void RealmCache::invalidate_all() {
   std::lock_guard lock(mu_);
   loaded_.clear();
-  names_.clear();
-  for (auto& n : store_.realm_names()) names_.insert(std::move(n));
+  refresh_names_locked();
   generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 

@@ -53,9 +53,13 @@ class RealmCache {
  private:
   std::shared_ptr<const RealmSnapshot> load_locked(const std::string& name);
 
+  using NameSet = std::set<std::string, std::less<>>;
+  void refresh_names_locked();
+
   Store& store_;
+  const std::uint64_t instance_;  // per-thread maps belong to one cache
   std::mutex mu_;
-  std::set<std::string, std::less<>> names_;
+  std::shared_ptr<const NameSet> names_;  // replaced, never changed: threads read their copy without a lock
   std::unordered_map<std::string, std::shared_ptr<const RealmSnapshot>> loaded_;
   std::atomic<std::uint64_t> generation_{1};
 };

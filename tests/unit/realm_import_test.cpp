@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <sstream>
+
+#include "jose/jwk.hpp"
 
 #include "admin/realm_factory.hpp"
 #include "admin/realm_import.hpp"
@@ -118,4 +121,66 @@ TEST(SubstituteEnv, ReplacesKnownVariablesAndKeepsMessageKeys) {
   EXPECT_EQ(admin::substitute_env("${TESSERA_UNIT_MISSING:fallback}"), "fallback");
   EXPECT_EQ(admin::substitute_env("${role_admin}"), "${role_admin}");
   EXPECT_EQ(admin::substitute_env("${unterminated"), "${unterminated");
+}
+
+TEST(RealmImport, ClientIsPublicOnlyWhenNeitherPublicClientNorBearerOnlyGiven) {
+  model::JsonReader r;
+  auto in = parse(R"({"realm":"d","clients":[{"clientId":"a"},{"clientId":"b","bearerOnly":false,"secret":"s"},
+    {"clientId":"c","publicClient":true},{"clientId":"e","bearerOnly":true}]})", r);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(in.bundle.clients[0].public_client);
+  EXPECT_FALSE(in.bundle.clients[1].public_client);
+  EXPECT_TRUE(in.bundle.clients[2].public_client);
+  EXPECT_FALSE(in.bundle.clients[3].public_client);
+}
+
+TEST(RealmFactory, RootUrlGivesRedirectAndOrigin) {
+  model::JsonReader r;
+  auto in = parse(R"({"realm":"d","clients":[{"clientId":"a","rootUrl":"https://app.example/"},
+    {"clientId":"b","rootUrl":"https://b.example"}]})", r);
+  auto b = admin::complete_realm(std::move(in), r, true);
+  ASSERT_TRUE(r.ok());
+  auto find = [&](const char* id) { return *std::find_if(b.clients.begin(), b.clients.end(), [&](auto& c) { return c.client_id == id; }); };
+  EXPECT_EQ(find("a").redirect_uris, std::vector<std::string>{"https://app.example/*"});
+  EXPECT_EQ(find("a").web_origins, std::vector<std::string>{"+"});
+  EXPECT_EQ(find("b").redirect_uris, std::vector<std::string>{"https://b.example/*"});
+}
+
+TEST(RealmFactory, LegacyDefaultRolesAndNullClientScopes) {
+  model::JsonReader r;
+  auto in = parse(R"({"realm":"d","clientScopes":null,"defaultRoles":["custom"],"roles":{"realm":[{"name":"custom"}]}})", r);
+  auto b = admin::complete_realm(std::move(in), r, true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(b.client_scopes.size(), 11u);
+  auto def = std::find_if(b.roles.begin(), b.roles.end(), [&](auto& x) { return x.name == b.realm.default_role; });
+  ASSERT_NE(def, b.roles.end());
+  EXPECT_NE(std::find(def->composite_realm_roles.begin(), def->composite_realm_roles.end(), "custom"),
+            def->composite_realm_roles.end());
+}
+
+TEST(RealmFactory, ImportedKeyMustFitItsAlgorithmAndPriorityMustBeANumber) {
+  auto ec = jose::Key::generate_ec_p256();
+  std::string pem = ec.private_pem();
+  std::string body;
+  std::istringstream lines(pem);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("-----", 0) != 0) body += line;
+  std::string doc = R"({"realm":"d","components":{"org.keycloak.keys.KeyProvider":[
+    {"providerId":"rsa","config":{"privateKey":[")" + body + R"("],"priority":["abc"]}},
+    {"providerId":"aes-generated","config":{"secret":["AAAA"]}}]}})";
+  model::JsonReader r;
+  auto in = model::realm_import_from_json(r, json::parse(doc));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(in.imported_keys.size(), 1u);  // the AES key is not taken as an HMAC key
+  admin::complete_realm(std::move(in), r, true);
+  ASSERT_FALSE(r.ok());
+  std::string all;
+  for (auto& e : r.errors) all += e.message + "\n";
+  EXPECT_NE(all.find("priority"), std::string::npos) << all;
+  EXPECT_NE(all.find("does not fit"), std::string::npos) << all;
+}
+
+TEST(RealmFactory, LongRealmNameStillGetsKeys) {
+  auto b = admin::new_realm(std::string(70, 'r'));
+  EXPECT_FALSE(b.keys.empty());
 }

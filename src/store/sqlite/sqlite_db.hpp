@@ -57,8 +57,10 @@ class Database {
 class Transaction {
  public:
   explicit Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+  // Never throws: SQLite may already have rolled back by itself (I/O error,
+  // disk full), and a throwing destructor during unwinding would terminate.
   ~Transaction() {
-    if (!done_) db_.exec("ROLLBACK");
+    if (!done_ && !sqlite3_get_autocommit(db_.handle())) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
   void commit() {
     db_.exec("COMMIT");

@@ -1,0 +1,38 @@
+#pragma once
+// Pure helpers for the parts of a request the server interprets itself:
+// the request target, the authority (Host), proxy headers, conditional
+// requests and the Date header. Kept out of server.cpp so they compile fast
+// and are unit-tested.
+#include <string>
+#include <string_view>
+
+#include "http/message.hpp"
+
+namespace tessera::http {
+
+struct Target {
+  std::string_view authority;  // only for absolute-form targets
+  std::string_view path, query;
+};
+// Origin-form ("/p?q") or absolute-form ("http://host/p?q", RFC 9112 §3.2.2).
+// False for anything else ("*", relative paths, other schemes).
+bool parse_target(std::string_view target, Target& out);
+
+// RFC 3986 authority without userinfo: a reg-name of letters, digits, '-',
+// '.', '_' or '~', an IPv4 address, or a bracketed IPv6 address, optionally
+// followed by ':' and a port from 1 to 65535.
+bool valid_authority(std::string_view authority);
+
+// The client's scheme, host and address according to the proxy's headers
+// (X-Forwarded-Proto/-Host/-For or RFC 7239 Forwarded). Values that fail
+// validation are ignored. `storage` holds the rewritten host.
+void apply_proxy_headers(bool forwarded_rfc7239, Request& req, std::string& host_storage,
+                         std::string& address_storage);
+
+// If-None-Match against an entity tag with the weak comparison of RFC 9110 §13.1.2.
+bool etag_matches(std::string_view if_none_match, std::string_view etag);
+
+// IMF-fixdate of the current second, cached per thread.
+std::string_view http_date();
+
+}  // namespace tessera::http
