@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <openssl/sha.h>
 
+#include "http/request_parts.hpp"
 #include "jose/base64.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/memo.hpp"
@@ -61,17 +62,21 @@ std::string jwks_document(const store::RealmSnapshot& realm) {
 void serve_jwks(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name) {
   const store::RealmSnapshot* realm = realm_or_error(ctx, req, realm_name, res);
   if (!realm) return;
-  const MemoEntry& doc = memoised("jwks", "", *realm, [&] { return jwks_document(*realm); });
+  // Keycloak answers application/jwk-set+json when asked; the two media
+  // types are two representations, each with its own ETag, and caches are
+  // told the answer varies with Accept.
+  bool jwk_set = req.header("accept").find("application/jwk-set+json") != std::string_view::npos;
+  const MemoEntry& doc = memoised(jwk_set ? "jwks-set" : "jwks", "", *realm, [&] { return jwks_document(*realm); });
   allow_any_origin(res);
   // Short max-age: a relying party sees a new key within a minute, and one
   // that meets an unknown kid re-fetches anyway.
   res.set_header("Cache-Control", "public, max-age=60");
+  res.set_header("Vary", "Accept");
   res.set_header("ETag", doc.etag);
-  if (req.header("if-none-match") == doc.etag) {
+  if (http::etag_matches(req.header("if-none-match"), doc.etag)) {
     res.status = 304;
     return;
   }
-  bool jwk_set = req.header("accept").find("application/jwk-set+json") != std::string_view::npos;
   res.json(200, doc.body);
   if (jwk_set) res.content_type = "application/jwk-set+json";
 }

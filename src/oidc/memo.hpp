@@ -27,7 +27,8 @@ const MemoEntry& memoised(const char* kind, const std::string& base, const store
   if (it != memo.end() && it->second.version == realm.version) return it->second;
   if (memo.size() >= 256) memo.clear();
   MemoEntry entry{realm.version, build(), {}};
-  entry.etag = "\"" + std::to_string(std::hash<std::string>{}(entry.body)) + "\"";
+  // The kind is part of the tag: one body served as two media types is two representations.
+  entry.etag = "\"" + std::to_string(std::hash<std::string>{}(entry.body) ^ std::hash<std::string_view>{}(kind)) + "\"";
   return memo.insert_or_assign(std::move(key), std::move(entry)).first->second;
 }
 
