@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include <atomic>
+
 namespace tessera::http {
 
 std::string_view method_name(Method m) {
@@ -15,8 +17,32 @@ std::string_view method_name(Method m) {
   }
 }
 
+struct Responder::State {
+  Deliver deliver;
+  std::atomic<bool> answered{false};
+  ~State() {
+    if (!answered.exchange(true)) {
+      Response res;
+      res.json(500, R"({"error":"unknown_error"})");
+      deliver(std::move(res));
+    }
+  }
+};
+
+Responder::Responder(Deliver deliver) : state_(std::make_shared<State>()) { state_->deliver = std::move(deliver); }
+
+void Responder::operator()(Response response) const {
+  if (!state_->answered.exchange(true)) state_->deliver(std::move(response));
+}
+
+std::size_t Router::add_async(Method method, std::string_view pattern, std::string name, AsyncHandler handler) {
+  std::size_t id = add(method, pattern, std::move(name), nullptr);
+  routes_[id].async_handler = std::move(handler);
+  return id;
+}
+
 std::size_t Router::add(Method method, std::string_view pattern, std::string name, Handler handler) {
-  Route route{method, {}, std::move(name), std::move(handler)};
+  Route route{method, {}, std::move(name), std::move(handler), nullptr};
   std::size_t pos = 1;  // patterns start with '/'
   while (pos <= pattern.size()) {
     std::size_t end = pattern.find('/', pos);
@@ -59,7 +85,8 @@ Router::Match Router::match(Method method, std::string_view path, PathParams& pa
     if (!matches(route, path, params)) continue;
     result.path_known = true;
     if (route.method == lookup) {
-      result.handler = &route.handler;
+      if (route.async_handler) result.async_handler = &route.async_handler;
+      else result.handler = &route.handler;
       result.route_id = id;
       return result;
     }

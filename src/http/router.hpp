@@ -3,6 +3,7 @@
 // captures ("/realms/{realm}/protocol/openid-connect/certs"). Matching walks
 // pre-split patterns and compares views into the request path: no allocation.
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,13 +14,33 @@ namespace tessera::http {
 
 using Handler = std::function<void(const Request&, Response&)>;
 
+// Completes an asynchronous handler's request, from any thread, exactly once.
+// The Request the handler was given stays valid until then. A Responder
+// dropped without answering answers 500, so a connection never hangs.
+class Responder {
+ public:
+  using Deliver = std::function<void(Response&&)>;
+  explicit Responder(Deliver deliver);
+  void operator()(Response response) const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// For work that must not run on an I/O thread (password hashing, remote
+// calls): the handler hands the work to a pool and answers through the Responder.
+using AsyncHandler = std::function<void(const Request&, Responder)>;
+
 class Router {
  public:
   // Registers a route; `name` labels it in metrics and logs. Returns its id.
   std::size_t add(Method method, std::string_view pattern, std::string name, Handler handler);
+  std::size_t add_async(Method method, std::string_view pattern, std::string name, AsyncHandler handler);
 
   struct Match {
-    const Handler* handler = nullptr;  // null: no route
+    const Handler* handler = nullptr;  // null: no route, or an asynchronous one
+    const AsyncHandler* async_handler = nullptr;
     std::size_t route_id = 0;
     bool path_known = false;           // some route has this path (another method)
   };
@@ -38,6 +59,7 @@ class Router {
     std::vector<Segment> segments;
     std::string name;
     Handler handler;
+    AsyncHandler async_handler;
   };
   static bool matches(const Route& route, std::string_view path, PathParams& params);
   std::vector<Route> routes_;

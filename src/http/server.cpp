@@ -12,7 +12,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -151,17 +153,49 @@ struct Server::Impl {
     if (observer) observer({&l, req, status, route, std::chrono::steady_clock::now() - t0});
   }
 
-  void dispatch(const Listener& l, Request& req, Response& res) {
+  // Runs the route's handler. An asynchronous handler is awaited: the
+  // coroutine sleeps on a timer that the Responder cancels from the
+  // connection's own thread once the answer is in.
+  asio::awaitable<void> dispatch(const Listener& l, Request& req, Response& res) {
     auto m = l.router->match(req.method, req.path, req.params);
-    if (!m.handler) {
+    if (!m.handler && !m.async_handler) {
       req.route_id = npos;
       res.json(404, m.path_known ? R"({"error":"HTTP 404 Not Found"})"
                                  : R"({"error":"Unable to find matching target resource method"})");
-      return;
+      co_return;
     }
     req.route_id = m.route_id;
+    if (m.handler) {
+      run_handler(req, res, [&] { (*m.handler)(req, res); });
+      co_return;
+    }
+    struct Slot {
+      Response res;
+      bool done = false;
+      asio::steady_timer* timer = nullptr;
+    };
+    auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer timer(executor, asio::steady_timer::time_point::max());
+    auto slot = std::make_shared<Slot>();
+    slot->timer = &timer;
+    Responder responder([slot, executor](Response&& r) {
+      asio::post(executor, [slot, r = std::move(r)]() mutable {
+        slot->res = std::move(r);
+        slot->done = true;
+        slot->timer->cancel();
+      });
+    });
+    // Even if the handler throws, the Responder answers exactly once (a
+    // dropped one answers 500), so waiting for it always ends.
+    run_handler(req, res, [&] { (*m.async_handler)(req, std::move(responder)); });
+    while (!slot->done) co_await timer.async_wait(as_value);
+    res = std::move(slot->res);
+  }
+
+  template <class Fn>
+  static void run_handler(const Request& req, Response& res, Fn&& fn) {
     try {
-      (*m.handler)(req, res);
+      fn();
     } catch (const std::exception& e) {
       spdlog::error("handler for {} failed: {}", req.path, e.what());
       res = Response{};
@@ -274,7 +308,7 @@ struct Server::Impl {
     Response res;
     if (!well_formed) res = error_response(400);
     else if (!strip_prefix(req, l.path_prefix)) res.json(404, R"({"error":"Unable to find matching target resource method"})");
-    else dispatch(l, req, res);
+    else co_await dispatch(l, req, res);
     bool keep = well_formed && in.keep_alive() && !draining.load(std::memory_order_relaxed);
     int status = res.status;
     BeastResponse out = to_beast(std::move(res), req.method == Method::HEAD, keep, req.secure);
