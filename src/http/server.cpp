@@ -255,8 +255,8 @@ struct Server::Impl {
 
   // Fills `req` from the parsed message; false when it is not a request we
   // can answer (bad target, missing or repeated Host in HTTP/1.1).
-  static bool prepare(Request& req, const BeastRequest& in, const Listener& l, std::string& host_storage,
-                      std::string& address_storage) {
+  static bool prepare(Request& req, const BeastRequest& in, const Listener& l, const std::string& local,
+                      std::string& host_storage, std::string& address_storage) {
     Target target;
     if (!parse_target(req.target, target)) return false;
     req.path = target.path;
@@ -265,6 +265,7 @@ struct Server::Impl {
     if (hosts > 1 || (hosts == 0 && in.version() >= 11)) return false;
     req.host = target.authority.empty() ? std::string_view(in[bhttp::field::host]) : target.authority;
     if (!req.host.empty() && !valid_authority(req.host)) return false;
+    if (req.host.empty()) req.host = local;  // HTTP/1.0 without Host: the address the client reached
     if (l.proxy != ProxyHeaders::none)
       apply_proxy_headers(l.proxy == ProxyHeaders::forwarded, req, host_storage, address_storage);
     return true;
@@ -282,7 +283,7 @@ struct Server::Impl {
 
   template <class Stream>
   asio::awaitable<bool> serve_one(Stream& stream, beast::flat_buffer& buffer, SessionEntry& entry, const Listener& l,
-                                  const std::string& remote, bool secure) {
+                                  const std::string& remote, const std::string& local, bool secure) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
     parser.body_limit(limits.body_limit);
@@ -304,7 +305,7 @@ struct Server::Impl {
     req.remote_address = remote;
     req.headers = &headers;
     std::string host_storage, address_storage;
-    bool well_formed = prepare(req, in, l, host_storage, address_storage);
+    bool well_formed = prepare(req, in, l, local, host_storage, address_storage);
     Response res;
     if (!well_formed) res = error_response(400);
     else if (!strip_prefix(req, l.path_prefix)) res.json(404, R"({"error":"Unable to find matching target resource method"})");
@@ -341,10 +342,10 @@ struct Server::Impl {
 
   template <class Stream>
   asio::awaitable<void> serve(Stream& stream, SessionEntry& entry, const Listener& l, const std::string& remote,
-                              bool secure) {
+                              const std::string& local, bool secure) {
     beast::flat_buffer buffer;
     while (!draining.load(std::memory_order_relaxed)) {
-      if (!co_await serve_one(stream, buffer, entry, l, remote, secure)) break;
+      if (!co_await serve_one(stream, buffer, entry, l, remote, local, secure)) break;
     }
   }
 
@@ -352,11 +353,15 @@ struct Server::Impl {
     beast::error_code ec;
     auto endpoint = socket.remote_endpoint(ec);
     std::string remote = ec ? std::string("unknown") : endpoint.address().to_string();
+    auto here = socket.local_endpoint(ec);
+    std::string local = ec ? std::string("localhost")
+                           : (here.address().is_v6() ? "[" + here.address().to_string() + "]" : here.address().to_string()) +
+                                 ":" + std::to_string(here.port());
     socket.set_option(tcp::no_delay(true), ec);
     if (!ls.ssl) {
       beast::tcp_stream stream(std::move(socket));
       SessionGuard guard(*this, ctx, &stream.socket());
-      co_await serve(stream, guard.entry, ls.config, remote, false);
+      co_await serve(stream, guard.entry, ls.config, remote, local, false);
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
       co_return;
     }
@@ -365,7 +370,7 @@ struct Server::Impl {
     beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_value);
     if (hec) co_return;
-    co_await serve(stream, guard.entry, ls.config, remote, true);
+    co_await serve(stream, guard.entry, ls.config, remote, local, true);
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(as_value);
   }

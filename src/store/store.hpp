@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/entities.hpp"
+#include "model/session.hpp"
 
 namespace tessera::store {
 
@@ -44,6 +45,40 @@ class Store {
   virtual std::optional<model::User> find_user_by_username(std::string_view realm_id, std::string_view username) = 0;
   virtual void add_user(std::string_view realm_id, const model::User& user) = 0;
   virtual void add_keys(std::string_view realm_id, const std::vector<model::KeyRecord>& keys) = 0;
+
+  // --- sessions -------------------------------------------------------------
+  virtual void create_user_session(const model::UserSession& session) = 0;
+  virtual std::optional<model::UserSession> find_user_session(std::string_view id) = 0;
+  virtual void touch_user_session(std::string_view id, std::int64_t now, std::int64_t expires) = 0;
+  // Removes the session and its client sessions; false if it did not exist.
+  virtual bool delete_user_session(std::string_view id) = 0;
+  virtual void put_client_session(const model::ClientSession& session) = 0;  // insert or replace
+  virtual std::optional<model::ClientSession> find_client_session(std::string_view user_session_id,
+                                                                  std::string_view client_id) = 0;
+  // Advances the rotation marker only if it still equals `expected_jti`
+  // (atomic compare-and-set): false means another request used it first.
+  virtual bool rotate_refresh(std::string_view user_session_id, std::string_view client_id,
+                              std::string_view expected_jti, std::string_view next_jti, std::int64_t now) = 0;
+
+  virtual std::optional<model::Consent> find_consent(std::string_view user_id, std::string_view client_id) = 0;
+  virtual void put_consent(const model::Consent& consent) = 0;
+  virtual void delete_consent(std::string_view user_id, std::string_view client_id) = 0;
+
+  // --- short-lived items: authentication sessions, codes, login failures,
+  // revoked token ids. `kind` namespaces the key. -----------------------------
+  virtual void put_item(std::string_view kind, std::string_view key, std::string_view value, std::int64_t expires) = 0;
+  virtual std::optional<std::string> get_item(std::string_view kind, std::string_view key, std::int64_t now) = 0;
+  enum class Consumed { now, before, missing };
+  struct TakeResult {
+    Consumed state = Consumed::missing;
+    std::string value;  // set for `now` and `before`
+  };
+  // Single use, atomic across threads and nodes: the first caller gets `now`,
+  // every later one `before` (so a replay can be detected) until it expires.
+  virtual TakeResult consume_item(std::string_view kind, std::string_view key, std::int64_t now) = 0;
+  virtual void delete_item(std::string_view kind, std::string_view key) = 0;
+  // Deletes expired items and sessions, at most `limit` rows; returns how many.
+  virtual std::size_t purge_expired(std::int64_t now, std::size_t limit) = 0;
 };
 
 // Opens (creating if needed) an SQLite database file and applies migrations.

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "admin/realm_factory.hpp"
 #include "store/realm_cache.hpp"
+#include "store/sqlite/migrations.hpp"
 #include "store/store.hpp"
 
 using namespace tessera;
@@ -69,7 +72,7 @@ TEST_F(SqliteStoreTest, DataSurvivesReopenAndNewerSchemaIsRefused) {
   {
     auto store = store::open_sqlite(path_);
     store->create_realm(admin::new_realm("demo"));
-    EXPECT_EQ(store->schema_version(), 1);
+    EXPECT_EQ(store->schema_version(), static_cast<int>(store::sqlite::kMigrations.size()));
   }
   {
     auto store = store::open_sqlite(path_);
@@ -106,4 +109,57 @@ TEST_F(SqliteStoreTest, RealmCacheParsesKeysOnceAndSeesInvalidation) {
   const store::RealmSnapshot* again = cache.find("demo");
   ASSERT_NE(again, nullptr);
   EXPECT_NE(again->version, version);
+}
+
+TEST_F(SqliteStoreTest, ItemsAreConsumedOnceAndReplaysAreSeen) {
+  auto store = store::open_sqlite(path_);
+  store->put_item("code", "abc", "{\"x\":1}", 1000);
+  EXPECT_EQ(store->get_item("code", "abc", 10).value_or(""), "{\"x\":1}");
+  auto first = store->consume_item("code", "abc", 10);
+  EXPECT_EQ(first.state, store::Store::Consumed::now);
+  EXPECT_EQ(first.value, "{\"x\":1}");
+  EXPECT_EQ(store->consume_item("code", "abc", 11).state, store::Store::Consumed::before);
+  EXPECT_FALSE(store->get_item("code", "abc", 12));  // consumed items are not readable
+  EXPECT_EQ(store->consume_item("code", "abc", 2000).state, store::Store::Consumed::missing);  // expired
+  EXPECT_EQ(store->consume_item("code", "nope", 10).state, store::Store::Consumed::missing);
+  EXPECT_EQ(store->purge_expired(2000, 100), 1u);
+}
+
+TEST_F(SqliteStoreTest, ConcurrentConsumersGetOneWinner) {
+  auto store = store::open_sqlite(path_);
+  store->put_item("code", "race", "v", 1000);
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      if (store->consume_item("code", "race", 10).state == store::Store::Consumed::now) ++winners;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(winners.load(), 1);
+}
+
+TEST_F(SqliteStoreTest, SessionsConsentsAndRefreshRotation) {
+  auto store = store::open_sqlite(path_);
+  auto bundle = admin::new_realm("demo");
+  auto user = admin::make_user(bundle.realm, "u", "pw", {});
+  bundle.users.push_back(user);
+  store->create_realm(bundle);
+  model::UserSession s{"s1", bundle.realm.id, user.id, 100, 100, 105, 1900, true, false, "u", {{"acr", "1"}}};
+  store->create_user_session(s);
+  auto found = store->find_user_session("s1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->auth_time, 105);
+  EXPECT_TRUE(found->remember_me);
+  EXPECT_EQ(found->notes.at("acr"), "1");
+  store->put_client_session({"s1", "app", "openid profile", 100, 100, "jti-1", 0});
+  EXPECT_TRUE(store->rotate_refresh("s1", "app", "jti-1", "jti-2", 200));
+  EXPECT_FALSE(store->rotate_refresh("s1", "app", "jti-1", "jti-3", 201));  // reuse of the old token
+  EXPECT_EQ(store->find_client_session("s1", "app")->refresh_jti, "jti-2");
+  store->put_consent({user.id, "app", {"profile", "email"}, 100});
+  EXPECT_EQ(store->find_consent(user.id, "app")->scopes.size(), 2u);
+  store->delete_consent(user.id, "app");
+  EXPECT_FALSE(store->find_consent(user.id, "app"));
+  EXPECT_TRUE(store->delete_user_session("s1"));
+  EXPECT_FALSE(store->find_client_session("s1", "app"));
+  EXPECT_FALSE(store->delete_user_session("s1"));
 }

@@ -6,7 +6,7 @@
 
 namespace tessera::store::sqlite {
 
-inline constexpr std::array<const char*, 1> kMigrations{
+inline constexpr std::array<const char*, 2> kMigrations{
     R"sql(
 CREATE TABLE realm (
   id TEXT PRIMARY KEY,
@@ -77,6 +77,45 @@ CREATE TABLE realm_key (
   active INTEGER NOT NULL,
   created BIGINT NOT NULL
 );
+)sql",
+    R"sql(
+CREATE TABLE user_session (
+  id TEXT PRIMARY KEY,
+  realm_id TEXT NOT NULL REFERENCES realm(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL,
+  started BIGINT NOT NULL,
+  last_refresh BIGINT NOT NULL,
+  expires BIGINT NOT NULL,
+  representation TEXT NOT NULL
+);
+CREATE INDEX user_session_user ON user_session (user_id);
+CREATE INDEX user_session_expires ON user_session (expires);
+CREATE TABLE client_session (
+  user_session_id TEXT NOT NULL REFERENCES user_session(id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  started BIGINT NOT NULL,
+  last_refresh BIGINT NOT NULL,
+  refresh_jti TEXT NOT NULL,
+  refresh_reuse INTEGER NOT NULL,
+  PRIMARY KEY (user_session_id, client_id)
+);
+CREATE TABLE consent (
+  user_id TEXT NOT NULL REFERENCES user_entity(id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  updated BIGINT NOT NULL,
+  PRIMARY KEY (user_id, client_id)
+);
+CREATE TABLE ephemeral_item (
+  kind TEXT NOT NULL,
+  item_key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  expires BIGINT NOT NULL,
+  consumed INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (kind, item_key)
+);
+CREATE INDEX ephemeral_item_expires ON ephemeral_item (expires);
 )sql",
 };
 

@@ -10,6 +10,7 @@
 #include "model/representation.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_db.hpp"
+#include "store/sqlite/sqlite_sessions.hpp"
 #include "store/store.hpp"
 
 namespace tessera::store {
@@ -42,8 +43,14 @@ T decode(const std::string& text, Fn from_json) {
 }
 
 class SqliteStore final : public Store {
+  template <class Fn>
+  auto locked(Fn&& fn) -> decltype(fn()) {
+    std::lock_guard lock(mu_);
+    return fn();
+  }
+
  public:
-  explicit SqliteStore(const std::string& path) : db_(path) { migrate(); }
+  explicit SqliteStore(const std::string& path) : db_(path), sessions_(db_) { migrate(); }
 
   int schema_version() override {
     std::lock_guard lock(mu_);
@@ -166,6 +173,52 @@ class SqliteStore final : public Store {
     tx.commit();
   }
 
+  // Sessions: one statement each, under the store's lock.
+  void create_user_session(const model::UserSession& s) override { locked([&] { sessions_.create_user_session(s); }); }
+  std::optional<model::UserSession> find_user_session(std::string_view id) override {
+    return locked([&] { return sessions_.find_user_session(id); });
+  }
+  void touch_user_session(std::string_view id, std::int64_t now, std::int64_t expires) override {
+    locked([&] { sessions_.touch_user_session(id, now, expires); });
+  }
+  bool delete_user_session(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(db_);
+    bool existed = sessions_.delete_user_session(id);
+    tx.commit();
+    return existed;
+  }
+  void put_client_session(const model::ClientSession& s) override { locked([&] { sessions_.put_client_session(s); }); }
+  std::optional<model::ClientSession> find_client_session(std::string_view us, std::string_view client) override {
+    return locked([&] { return sessions_.find_client_session(us, client); });
+  }
+  bool rotate_refresh(std::string_view us, std::string_view client, std::string_view expected, std::string_view next,
+                      std::int64_t now) override {
+    return locked([&] { return sessions_.rotate_refresh(us, client, expected, next, now); });
+  }
+  std::optional<model::Consent> find_consent(std::string_view user, std::string_view client) override {
+    return locked([&] { return sessions_.find_consent(user, client); });
+  }
+  void put_consent(const model::Consent& c) override { locked([&] { sessions_.put_consent(c); }); }
+  void delete_consent(std::string_view user, std::string_view client) override {
+    locked([&] { sessions_.delete_consent(user, client); });
+  }
+  void put_item(std::string_view kind, std::string_view key, std::string_view value, std::int64_t expires) override {
+    locked([&] { sessions_.put_item(kind, key, value, expires); });
+  }
+  std::optional<std::string> get_item(std::string_view kind, std::string_view key, std::int64_t now) override {
+    return locked([&] { return sessions_.get_item(kind, key, now); });
+  }
+  TakeResult consume_item(std::string_view kind, std::string_view key, std::int64_t now) override {
+    return locked([&] { return sessions_.consume_item(kind, key, now); });
+  }
+  void delete_item(std::string_view kind, std::string_view key) override {
+    locked([&] { sessions_.delete_item(kind, key); });
+  }
+  std::size_t purge_expired(std::int64_t now, std::size_t limit) override {
+    return locked([&] { return sessions_.purge_expired(now, limit); });
+  }
+
  private:
   int current_version() {
     auto st = db_.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
@@ -223,6 +276,7 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   Database db_;
+  sqlite::SessionTables sessions_;
 };
 
 }  // namespace

@@ -1,0 +1,39 @@
+#pragma once
+// The session half of the SQLite store: user and client sessions, consents
+// and short-lived items. SqliteStore forwards to it under its own lock.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/session.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+#include "store/store.hpp"
+
+namespace tessera::store::sqlite {
+
+class SessionTables {
+ public:
+  explicit SessionTables(Database& db) : db_(db) {}
+
+  void create_user_session(const model::UserSession& s);
+  std::optional<model::UserSession> find_user_session(std::string_view id);
+  void touch_user_session(std::string_view id, std::int64_t now, std::int64_t expires);
+  bool delete_user_session(std::string_view id);
+  void put_client_session(const model::ClientSession& s);
+  std::optional<model::ClientSession> find_client_session(std::string_view user_session_id, std::string_view client_id);
+  bool rotate_refresh(std::string_view user_session_id, std::string_view client_id, std::string_view expected_jti,
+                      std::string_view next_jti, std::int64_t now);
+  std::optional<model::Consent> find_consent(std::string_view user_id, std::string_view client_id);
+  void put_consent(const model::Consent& c);
+  void delete_consent(std::string_view user_id, std::string_view client_id);
+  void put_item(std::string_view kind, std::string_view key, std::string_view value, std::int64_t expires);
+  std::optional<std::string> get_item(std::string_view kind, std::string_view key, std::int64_t now);
+  Store::TakeResult consume_item(std::string_view kind, std::string_view key, std::int64_t now);
+  void delete_item(std::string_view kind, std::string_view key);
+  std::size_t purge_expired(std::int64_t now, std::size_t limit);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace tessera::store::sqlite
