@@ -52,6 +52,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"http-idle-timeout", Kind::number, "Milliseconds to receive a whole request or idle on keep-alive (default 30000)"},
       {"http-io-threads", Kind::number, "I/O threads (default: one per core)"},
       {"root-realm", Kind::text, "Also serve this realm at the issuer root (/authorize, /token, ...)"},
+      {"themes-dir", Kind::text, "Directory of login themes overriding the built-in one (THEME/login/*.html)"},
   };
   return specs;
 }
@@ -151,6 +152,7 @@ void apply(Config& c, const std::string& name, const std::string& v) {
   else if (name == "http-idle-timeout") c.idle_timeout_ms = static_cast<unsigned>(parse_number(name, v, 100, 3600000));
   else if (name == "http-io-threads") c.io_threads = static_cast<unsigned>(parse_number(name, v, 1, 256));
   else if (name == "root-realm") c.root_realm = v;
+  else if (name == "themes-dir") c.themes_dir = v;
 }
 
 bool valid_host_name(const std::string& h) {

@@ -31,6 +31,7 @@ struct Config {
   unsigned idle_timeout_ms = 30000;
   unsigned io_threads = 0;  // 0: one per core
   std::string root_realm;
+  std::string themes_dir;  // overrides of the built-in login theme; empty: built-in only
 };
 
 // A bad option: the message names it. main() prints it and exits 2.

@@ -14,6 +14,9 @@
 #include "app/management.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
+#include "login/authenticator.hpp"
+#include "login/pages.hpp"
+#include "login/worker_pool.hpp"
 #include "oidc/endpoints.hpp"
 #include "store/realm_cache.hpp"
 
@@ -72,7 +75,18 @@ int serve(const Config& c, Clock::time_point started) {
   store::RealmCache realms(*store);
   if (!c.root_realm.empty() && !realms.find(c.root_realm))
     throw BadOption("--root-realm: realm '" + c.root_realm + "' does not exist");
-  oidc::OidcContext oidc_ctx(realms, {c.hostname}, c.root_realm);
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  // Password hashing runs here, never on an I/O thread; the queue bound turns
+  // overload into 503s instead of unbounded latency.
+  auto pool = std::make_unique<login::WorkerPool>(cores, 4096);
+  login::Authenticator authenticator(*store, *pool);
+  std::unique_ptr<login::Themes> themes;
+  try {
+    themes = std::make_unique<login::Themes>(c.themes_dir);
+  } catch (const std::exception& e) {
+    throw BadOption(std::string("--themes-dir: ") + e.what());
+  }
+  oidc::OidcContext oidc_ctx(realms, {c.hostname}, c.root_realm, {store.get(), &authenticator, themes.get()});
   http::Router router;
   oidc::register_routes(router, oidc_ctx);
   std::vector<std::string> route_names;
@@ -84,7 +98,7 @@ int serve(const Config& c, Clock::time_point started) {
   http::ServerLimits limits;
   limits.body_limit = c.max_body_size;
   limits.read_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
-  unsigned threads = c.io_threads ? c.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads = c.io_threads ? c.io_threads : cores;
   http::Server server(threads, limits);
   auto proxy = c.proxy_headers == "forwarded"    ? http::ProxyHeaders::forwarded
                : c.proxy_headers == "xforwarded" ? http::ProxyHeaders::xforwarded
@@ -104,6 +118,7 @@ int serve(const Config& c, Clock::time_point started) {
                  c.management_port);
   });
   server.run();
+  pool.reset();  // finish queued logins while the server's contexts still exist
   spdlog::info("Tessera stopped");
   return 0;
 }

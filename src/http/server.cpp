@@ -105,10 +105,13 @@ bool header_value_safe(std::string_view v) {
 void add_security_headers(BeastResponse& out, const Response& res, bool secure) {
   out.set("X-Content-Type-Options", "nosniff");
   out.set("Referrer-Policy", "no-referrer");
-  if (res.content_type.rfind("text/html", 0) == 0) {
-    out.set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'; form-action *");
-    out.set("X-Frame-Options", "SAMEORIGIN");
+  // A handler may set a stricter policy of its own (form_post pages allow one script hash).
+  if (res.content_type.rfind("text/html", 0) == 0 && out.find("Content-Security-Policy") == out.end()) {
+    out.set("Content-Security-Policy",
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'; object-src 'none'; "
+            "base-uri 'self'; form-action *");
   }
+  if (res.content_type.rfind("text/html", 0) == 0) out.set("X-Frame-Options", "SAMEORIGIN");
   if (secure) out.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 }
 

@@ -8,6 +8,11 @@
 #include "http/message.hpp"
 #include "store/realm_cache.hpp"
 
+namespace tessera::login {
+class Authenticator;
+class Themes;
+}  // namespace tessera::login
+
 namespace tessera::oidc {
 
 struct HostnameSettings {
@@ -30,11 +35,19 @@ struct ProviderFeatures {
   std::vector<std::string> code_challenge_methods;
 };
 
+// What the login and token endpoints use beyond realm configuration.
+struct Services {
+  store::Store* store = nullptr;
+  login::Authenticator* authenticator = nullptr;
+  const login::Themes* themes = nullptr;
+};
+
 class OidcContext {
  public:
-  OidcContext(store::RealmCache& realms, HostnameSettings hostname, std::string root_realm)
-      : realms_(realms), hostname_(std::move(hostname)), root_realm_(std::move(root_realm)) {}
+  OidcContext(store::RealmCache& realms, HostnameSettings hostname, std::string root_realm, Services services = {})
+      : realms_(realms), hostname_(std::move(hostname)), root_realm_(std::move(root_realm)), services_(services) {}
 
+  Services& services() { return services_; }
   store::RealmCache& realms() { return realms_; }
   const std::string& root_realm() const { return root_realm_; }
   ProviderFeatures& features() { return features_; }
@@ -49,6 +62,7 @@ class OidcContext {
   HostnameSettings hostname_;
   std::string root_realm_;
   ProviderFeatures features_;
+  Services services_;
 };
 
 // The realm a request names, or null after writing Keycloak's 404

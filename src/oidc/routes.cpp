@@ -1,5 +1,7 @@
+#include "oidc/authorize.hpp"
 #include "oidc/discovery.hpp"
 #include "oidc/endpoints.hpp"
+#include "oidc/grants.hpp"
 
 namespace tessera::oidc {
 using http::Method;
@@ -39,11 +41,63 @@ void root_routes(http::Router& router, OidcContext& ctx) {
              [](const auto&, auto& res) { answer_preflight(res); });
 }
 
+using Serve = void (*)(OidcContext&, const http::Request&, http::Response&, std::string_view);
+
+// One protocol endpoint at its realm path and, with --root-realm, at its root path.
+void endpoint(http::Router& router, OidcContext& ctx, http::Method method, const std::string& realm_suffix,
+              std::initializer_list<const char*> root_paths, const std::string& name, Serve serve) {
+  router.add(method, "/realms/{realm}/protocol/openid-connect" + realm_suffix, name,
+             [&ctx, serve](const auto& req, auto& res) { serve(ctx, req, res, req.params[0]); });
+  if (ctx.root_realm().empty()) return;
+  for (const char* path : root_paths)
+    router.add(method, path, "root-" + name, [&ctx, serve](const auto& req, auto& res) { serve(ctx, req, res, ctx.root_realm()); });
+}
+
+void browser_routes(http::Router& router, OidcContext& ctx) {
+  using http::Method;
+  for (auto m : {Method::GET, Method::POST}) {
+    endpoint(router, ctx, m, "/auth", {"/authorize"}, "auth", serve_authorize);
+    endpoint(router, ctx, m, "/logout", {"/end_session", "/end-session"}, "logout", serve_logout);
+  }
+  endpoint(router, ctx, Method::POST, "/logout/logout-confirm", {}, "logout-confirm", serve_logout_confirm);
+  endpoint(router, ctx, Method::GET, "/oauth/oob", {}, "oob", serve_oob);
+  router.add_async(Method::POST, "/realms/{realm}/login-actions/authenticate", "login-authenticate",
+                   [&ctx](const http::Request& req, http::Responder respond) {
+                     serve_login_action(ctx, req, std::move(respond), req.params[0]);
+                   });
+  router.add(Method::POST, "/realms/{realm}/login-actions/consent", "login-consent",
+             [&ctx](const auto& req, auto& res) { serve_consent_action(ctx, req, res, req.params[0]); });
+}
+
+void token_routes(http::Router& router, OidcContext& ctx) {
+  using http::Method;
+  endpoint(router, ctx, Method::POST, "/token", {"/token"}, "token", serve_token);
+  endpoint(router, ctx, Method::GET, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
+  endpoint(router, ctx, Method::POST, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
+}
+
+// Discovery is generated from this: what is registered here is what is advertised.
+void enable_features(OidcContext& ctx) {
+  ProviderFeatures& f = ctx.features();
+  f.authorization_endpoint = f.token_endpoint = f.userinfo_endpoint = f.end_session_endpoint = true;
+  f.grant_types.clear();
+  for (const auto& g : grant_types()) f.grant_types.emplace_back(g.name);
+  f.response_types = {"code"};
+  f.response_modes = {"query", "fragment", "form_post"};
+  f.token_endpoint_auth_methods = {"client_secret_basic", "client_secret_post"};
+  f.code_challenge_methods = {"plain", "S256"};
+}
+
 }  // namespace
 
 void register_routes(http::Router& router, OidcContext& ctx) {
   realm_routes(router, ctx);
   if (!ctx.root_realm().empty()) root_routes(router, ctx);
+  if (ctx.services().store && ctx.services().authenticator && ctx.services().themes) {
+    browser_routes(router, ctx);
+    token_routes(router, ctx);
+    enable_features(ctx);
+  }
 }
 
 }  // namespace tessera::oidc

@@ -43,6 +43,8 @@ class Store {
   virtual std::size_t user_count(std::string_view realm_id) = 0;
   // With credentials; usernames are stored lower-case as Keycloak does.
   virtual std::optional<model::User> find_user_by_username(std::string_view realm_id, std::string_view username) = 0;
+  virtual std::optional<model::User> find_user_by_id(std::string_view realm_id, std::string_view id) = 0;
+  virtual std::optional<model::User> find_user_by_email(std::string_view realm_id, std::string_view email) = 0;
   virtual void add_user(std::string_view realm_id, const model::User& user) = 0;
   virtual void add_keys(std::string_view realm_id, const std::vector<model::KeyRecord>& keys) = 0;
 

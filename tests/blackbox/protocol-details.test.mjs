@@ -89,15 +89,18 @@ describe('protocol details', () => {
     assert.equal((await request(disc())).status, 200, 'server keeps serving');
   });
 
-  it('discovery claims nothing unimplemented and overrides defaults that would', async () => {
+  it('discovery advertises exactly what is implemented and overrides defaults that would over-claim', async () => {
     const d = (await request(disc())).json;
-    for (const key of Object.keys(d)) {
-      if (key.endsWith('_endpoint')) assert.fail(`advertises ${key} before it exists`);
-    }
-    // Both documents' defaults would claim authorization_code/implicit and request_uri support.
-    assert.deepEqual(d.grant_types_supported, []);
+    const endpoints = Object.keys(d).filter((k) => k.endsWith('_endpoint')).sort();
+    assert.deepEqual(endpoints, ['authorization_endpoint', 'end_session_endpoint', 'token_endpoint', 'userinfo_endpoint']);
+    assert.deepEqual(d.grant_types_supported, ['authorization_code', 'refresh_token']);
+    assert.deepEqual(d.response_types_supported, ['code']);
+    assert.deepEqual(d.code_challenge_methods_supported, ['plain', 'S256']);
+    assert.deepEqual(d.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
+    // OIDC Discovery's default would claim request_uri support, which does not exist yet.
     assert.equal(d.request_uri_parameter_supported, false);
-    assert.deepEqual(d.response_types_supported, []);
+    assert.equal(d.request_parameter_supported, false);
+    assert.equal(d.authorization_response_iss_parameter_supported, true);
     assert.deepEqual([...d.id_token_signing_alg_values_supported].sort(), ['ES256', 'EdDSA', 'PS256', 'RS256']);
   });
 });

@@ -146,17 +146,25 @@ class SqliteStore final : public Store {
 
   std::optional<model::User> find_user_by_username(std::string_view realm_id, std::string_view username) override {
     std::lock_guard lock(mu_);
-    auto st = db_.prepare("SELECT representation FROM user_entity WHERE realm_id = ? AND username = ?")
-                  .bind(1, realm_id).bind(2, lower(username));
-    if (!st.step()) return std::nullopt;
-    model::User user = decode<model::User>(st.text(0), model::user_from_json);
-    auto creds = db_.prepare(
-        "SELECT id, type, user_label, priority, created_date, secret_data, credential_data FROM credential "
-        "WHERE user_id = ? ORDER BY priority").bind(1, user.id);
-    while (creds.step())
-      user.credentials.push_back({creds.text(0), creds.text(1), creds.text(2), creds.integer(4),
-                                  static_cast<int>(creds.integer(3)), creds.text(5), creds.text(6)});
-    return user;
+    return user_where(db_.prepare("SELECT representation FROM user_entity WHERE realm_id = ? AND username = ?")
+                          .bind(1, realm_id).bind(2, lower(username)));
+  }
+
+  std::optional<model::User> find_user_by_id(std::string_view realm_id, std::string_view id) override {
+    std::lock_guard lock(mu_);
+    return user_where(db_.prepare("SELECT representation FROM user_entity WHERE realm_id = ? AND id = ?")
+                          .bind(1, realm_id).bind(2, id));
+  }
+
+  // Only an unambiguous match: with duplicate emails allowed, an email names no one user.
+  std::optional<model::User> find_user_by_email(std::string_view realm_id, std::string_view email) override {
+    std::lock_guard lock(mu_);
+    if (email.empty()) return std::nullopt;
+    auto count = db_.prepare("SELECT COUNT(*) FROM user_entity WHERE realm_id = ? AND email = ?")
+                     .bind(1, realm_id).bind(2, lower(email));
+    if (!count.step() || count.integer(0) != 1) return std::nullopt;
+    return user_where(db_.prepare("SELECT representation FROM user_entity WHERE realm_id = ? AND email = ?")
+                          .bind(1, realm_id).bind(2, lower(email)));
   }
 
   void add_user(std::string_view realm_id, const model::User& user) override {
@@ -220,6 +228,19 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // The user of a one-row query, with credentials.
+  std::optional<model::User> user_where(sqlite::Statement st) {
+    if (!st.step()) return std::nullopt;
+    model::User user = decode<model::User>(st.text(0), model::user_from_json);
+    auto creds = db_.prepare(
+        "SELECT id, type, user_label, priority, created_date, secret_data, credential_data FROM credential "
+        "WHERE user_id = ? ORDER BY priority").bind(1, user.id);
+    while (creds.step())
+      user.credentials.push_back({creds.text(0), creds.text(1), creds.text(2), creds.integer(4),
+                                  static_cast<int>(creds.integer(3)), creds.text(5), creds.text(6)});
+    return user;
+  }
+
   int current_version() {
     auto st = db_.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
     st.step();

@@ -1,0 +1,46 @@
+#include "oidc/auth_request.hpp"
+
+namespace tessera::oidc {
+namespace json = boost::json;
+
+namespace {
+std::string str(const json::object& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+}  // namespace
+
+json::object AuthRequest::to_json() const {
+  json::object o{{"client_id", client_id}, {"redirect_uri", redirect_uri}, {"response_type", response_type},
+                 {"response_mode", response_mode}, {"scope", scope}, {"state", state}, {"nonce", nonce},
+                 {"prompt", prompt}, {"login_hint", login_hint}, {"ui_locales", ui_locales},
+                 {"acr_values", acr_values}, {"code_challenge", code_challenge},
+                 {"code_challenge_method", code_challenge_method}, {"claims", claims},
+                 {"redirect_uri_given", redirect_uri_given}, {"issuer", issuer}};
+  if (max_age) o["max_age"] = *max_age;
+  return o;
+}
+
+AuthRequest AuthRequest::from_json(const json::object& o) {
+  AuthRequest r;
+  r.client_id = str(o, "client_id");
+  r.redirect_uri = str(o, "redirect_uri");
+  r.response_type = str(o, "response_type");
+  r.response_mode = str(o, "response_mode");
+  r.scope = str(o, "scope");
+  r.state = str(o, "state");
+  r.nonce = str(o, "nonce");
+  r.prompt = str(o, "prompt");
+  r.login_hint = str(o, "login_hint");
+  r.ui_locales = str(o, "ui_locales");
+  r.acr_values = str(o, "acr_values");
+  r.code_challenge = str(o, "code_challenge");
+  r.code_challenge_method = str(o, "code_challenge_method");
+  r.claims = str(o, "claims");
+  r.issuer = str(o, "issuer");
+  if (auto it = o.find("max_age"); it != o.end() && it->value().is_int64()) r.max_age = it->value().get_int64();
+  if (auto it = o.find("redirect_uri_given"); it != o.end() && it->value().is_bool()) r.redirect_uri_given = it->value().get_bool();
+  return r;
+}
+
+}  // namespace tessera::oidc

@@ -1,0 +1,34 @@
+#pragma once
+// An authorization request (OIDC Core 3.1.2.1) as the endpoint accepted it,
+// kept in the authentication session while the user logs in and carried into
+// the authorization code.
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "http/forms.hpp"
+
+namespace tessera::oidc {
+
+struct AuthRequest {
+  std::string client_id, redirect_uri, response_type, response_mode, scope, state, nonce;
+  std::string prompt, login_hint, ui_locales, acr_values, code_challenge, code_challenge_method, claims;
+  std::optional<std::int64_t> max_age;
+  bool redirect_uri_given = false;  // the token request must repeat it exactly when given
+  std::string issuer;               // of the layout the request came in on; codes and redirects carry it
+
+  boost::json::object to_json() const;
+  static AuthRequest from_json(const boost::json::object& o);
+};
+
+// What a failed check answers: either an HTML error page (no redirect: unknown
+// client, bad redirect URI) or an error sent back to the client's redirect URI.
+struct AuthError {
+  bool redirect = false;
+  std::string error, description;  // OAuth error code, or the page's message key when !redirect
+  std::string detail;              // e.g. the parameter name for "Invalid parameter: {0}"
+};
+
+}  // namespace tessera::oidc

@@ -1,0 +1,201 @@
+// The authorization endpoint as a pipeline of named checks: parameters,
+// client, redirect URI, response type and mode, PKCE, prompt; then SSO or
+// the login page (OIDC Core 3.1.2, RFC 6749 4.1, RFC 7636, RFC 9207).
+#include "oidc/authorize.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <chrono>
+
+#include "jose/random.hpp"
+#include "login/pages.hpp"
+#include "oidc/pkce.hpp"
+#include "oidc/redirect_uri.hpp"
+#include "oidc/sso.hpp"
+#include "oidc/urls.hpp"
+
+namespace tessera::oidc {
+namespace json = boost::json;
+
+namespace {
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+AuthError page(std::string key, std::string detail = {}) { return {false, std::move(key), {}, std::move(detail)}; }
+AuthError redirect(std::string error, std::string description) { return {true, std::move(error), std::move(description), {}}; }
+
+std::string param(const http::Params& p, std::string_view name) { return std::string(p.get(name).value_or("")); }
+
+std::optional<AuthError> check_client(const store::RealmSnapshot& realm, const http::Params& p, const model::Client*& client) {
+  if (p.count("client_id") > 1) return page("invalidParameterMessage", "client_id");
+  client = realm.find_client(param(p, "client_id"));
+  if (!client || client->protocol != "openid-connect") return page("clientNotFoundMessage");
+  if (!client->enabled) return page("clientDisabledMessage");
+  if (client->bearer_only) return page("bearerOnlyMessage");
+  return std::nullopt;
+}
+
+std::optional<AuthError> check_redirect_uri(const RealmRequest& rr, const model::Client& client, const http::Params& p,
+                                            AuthRequest& ar) {
+  if (p.count("redirect_uri") > 1) return page("invalidParameterMessage", "redirect_uri");
+  std::string requested = param(p, "redirect_uri");
+  std::string request_base = rr.base;
+  auto matched = requested.empty() ? sole_redirect_uri(client.redirect_uris, client.root_url, request_base)
+                                   : match_redirect_uri(requested, client.redirect_uris, client.root_url, request_base);
+  if (!matched) return page("invalidParameterMessage", "redirect_uri");
+  ar.redirect_uri = *matched;
+  ar.redirect_uri_given = !requested.empty();
+  return std::nullopt;
+}
+
+// From here on errors go back to the client, so the response mode comes first.
+std::optional<AuthError> check_response(const model::Client& client, const http::Params& p, AuthRequest& ar) {
+  ar.response_type = param(p, "response_type");
+  std::string mode = param(p, "response_mode");
+  if (!mode.empty() && mode != "query" && mode != "fragment" && mode != "form_post")
+    return redirect("invalid_request", "Invalid parameter: response_mode");
+  ar.response_mode = mode.empty() ? "query" : mode;
+  if (auto dup = p.first_duplicate()) return redirect("invalid_request", "duplicated parameter");
+  if (ar.response_type.empty()) return redirect("invalid_request", "Missing parameter: response_type");
+  if (ar.response_type != "code") return redirect("unsupported_response_type", "Unsupported response_type");
+  if (!client.standard_flow_enabled)
+    return redirect("unauthorized_client", "Client is not allowed to initiate browser login with given response_type. "
+                                           "Standard flow is disabled for the client.");
+  return std::nullopt;
+}
+
+std::optional<AuthError> check_pkce(const model::Client& client, const http::Params& p, AuthRequest& ar) {
+  ar.code_challenge = param(p, "code_challenge");
+  ar.code_challenge_method = param(p, "code_challenge_method");
+  auto required = client.attributes.find("pkce.code.challenge.method");
+  std::string must = required == client.attributes.end() ? "" : required->second;
+  if (ar.code_challenge.empty()) {
+    if (!must.empty()) return redirect("invalid_request", "Missing parameter: code_challenge_method");
+    if (!ar.code_challenge_method.empty()) return redirect("invalid_request", "Missing parameter: code_challenge");
+    return std::nullopt;
+  }
+  if (ar.code_challenge_method.empty()) ar.code_challenge_method = "plain";  // RFC 7636 4.3
+  auto method = parse_pkce_method(ar.code_challenge_method);
+  if (!method) return redirect("invalid_request", "Invalid parameter: code challenge method is not supported.");
+  if (!must.empty() && must != ar.code_challenge_method)
+    return redirect("invalid_request", "Invalid parameter: code challenge method is not configured one.");
+  if (!valid_code_challenge(ar.code_challenge, *method)) return redirect("invalid_request", "Invalid parameter: code_challenge");
+  return std::nullopt;
+}
+
+std::optional<AuthError> check_prompt_and_rest(const http::Params& p, AuthRequest& ar) {
+  ar.scope = param(p, "scope");
+  ar.state = param(p, "state");
+  ar.nonce = param(p, "nonce");
+  ar.prompt = param(p, "prompt");
+  ar.login_hint = param(p, "login_hint");
+  ar.ui_locales = param(p, "ui_locales");
+  ar.acr_values = param(p, "acr_values");
+  ar.claims = param(p, "claims");
+  if (ar.prompt.find("none") != std::string::npos && ar.prompt != "none")
+    return redirect("invalid_request", "Invalid parameter: prompt");
+  if (auto max_age = p.get("max_age")) {
+    std::int64_t value = -1;
+    auto [end, ec] = std::from_chars(max_age->data(), max_age->data() + max_age->size(), value);
+    if (ec != std::errc() || end != max_age->data() + max_age->size() || value < 0)
+      return redirect("invalid_request", "Invalid parameter: max_age");
+    ar.max_age = value;
+  }
+  if (!ar.claims.empty()) {
+    boost::system::error_code ec;
+    json::value v = json::parse(ar.claims, ec);
+    if (ec || !v.is_object()) return redirect("invalid_request", "Invalid parameter: claims");
+  }
+  return std::nullopt;
+}
+
+std::optional<AuthError> parse_request(const RealmRequest& rr, const http::Params& p, AuthRequest& ar) {
+  const model::Client* client = nullptr;
+  if (auto e = check_client(rr.realm, p, client)) return e;
+  ar.client_id = client->client_id;
+  if (auto e = check_redirect_uri(rr, *client, p, ar)) return e;
+  if (auto e = check_response(*client, p, ar)) return e;
+  if (auto e = check_pkce(*client, p, ar)) return e;
+  return check_prompt_and_rest(p, ar);
+}
+
+// A live SSO session that this request may use without a new login.
+std::optional<model::UserSession> usable_session(const RealmRequest& rr, const AuthRequest& ar) {
+  if (ar.prompt.find("login") != std::string::npos) return std::nullopt;
+  auto id = Sso(rr.realm, rr.req, rr.realm_issuer).identity();
+  if (!id) return std::nullopt;
+  auto session = rr.ctx.services().store->find_user_session(id->session_id);
+  std::int64_t now = now_s();
+  if (!session || session->user_id != id->user_id || session->expires <= now || session->realm_id != rr.realm.realm().id)
+    return std::nullopt;
+  if (ar.max_age && now - session->auth_time > *ar.max_age) return std::nullopt;
+  return session;
+}
+
+void show_login(const RealmRequest& rr, http::Response& res, const AuthRequest& ar) {
+  std::string id = jose::random_token(24);
+  std::string csrf = jose::random_token(24);
+  json::object value{{"request", ar.to_json()}, {"csrf", csrf}};
+  rr.ctx.services().store->put_item("auth-session", id, json::serialize(value),
+                                    now_s() + rr.realm.realm().access_code_lifespan_login);
+  Sso sso(rr.realm, rr.req, rr.realm_issuer);
+  sso.set_auth_session(res, id);
+  sso.set_restart(res, ar.to_json());
+  login::LoginPage page;
+  const model::Realm& realm = rr.realm.realm();
+  page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
+  page.locale = rr.locale;
+  page.theme = realm.login_theme;
+  page.action_url = rr.base + "/realms/" + realm.name + "/login-actions/authenticate?session_code=" + id +
+                    "&client_id=" + http::url_encode_component(ar.client_id) + "&tab_id=" + id;
+  page.csrf_token = csrf;
+  page.username = ar.login_hint;
+  page.remember_me_enabled = realm.remember_me;
+  res.html(200, rr.ctx.services().themes->render(page));
+  res.set_header("Cache-Control", "no-store, must-revalidate, max-age=0");
+}
+
+}  // namespace
+
+std::optional<RealmRequest> realm_request(OidcContext& ctx, const http::Request& req, http::Response& res,
+                                          std::string_view realm_name, std::string_view ui_locales) {
+  if (!realm_or_error(ctx, req, realm_name, res)) return std::nullopt;
+  auto realm = ctx.realms().get(realm_name);
+  if (!realm) return std::nullopt;
+  std::string base;
+  if (!ctx.base_url(req, base)) {
+    res.json(400, R"({"error":"invalid_request","error_description":"Invalid Host header"})");
+    return std::nullopt;
+  }
+  std::string realm_issuer = IssuerUrls::realm_layout(base, realm->realm().name).issuer;
+  // The issuer-root layout serves its realm outside /realms/, under the root issuer.
+  bool root = !ctx.root_realm().empty() && ctx.root_realm() == realm->realm().name && req.path.rfind("/realms/", 0) != 0;
+  std::string issuer = root ? IssuerUrls::root_layout(base).issuer : realm_issuer;
+  std::string locale = login::pick_locale(ui_locales, req.header("accept-language"), ctx.services().themes->locales());
+  const store::RealmSnapshot& snapshot = *realm;
+  return RealmRequest{ctx, std::move(realm), snapshot, req, std::move(base), std::move(issuer), std::move(locale),
+                      std::move(realm_issuer)};
+}
+
+void serve_authorize(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name) {
+  std::string_view encoded = req.method == http::Method::POST ? req.body : req.query;
+  auto params = http::Params::parse(encoded);
+  auto rr = realm_request(ctx, req, res, realm_name, params ? params->get("ui_locales").value_or("") : "");
+  if (!rr) return;
+  if (!params) return answer_error_page(*rr, res, "invalidRequestMessage");
+  AuthRequest ar;
+  ar.issuer = rr->issuer;
+  if (auto e = parse_request(*rr, *params, ar)) {
+    if (!e->redirect) return answer_error_page(*rr, res, e->error, e->detail);
+    return answer_error(res, ar, e->error, e->description, rr->issuer);
+  }
+  if (auto session = usable_session(*rr, ar)) return complete_authorization(*rr, res, ar, *session, false, {});
+  if (ar.prompt == "none") return answer_error(res, ar, "login_required", "", rr->issuer);
+  show_login(*rr, res, ar);
+}
+
+}  // namespace tessera::oidc

@@ -1,0 +1,28 @@
+#pragma once
+#include <string_view>
+
+#include "http/router.hpp"
+#include "oidc/auth_response.hpp"
+
+namespace tessera::oidc {
+
+// GET/POST /protocol/openid-connect/auth (OIDC Core 3.1.2).
+void serve_authorize(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name);
+// POST /login-actions/authenticate: the login form (asynchronous: hashing).
+void serve_login_action(OidcContext& ctx, const http::Request& req, http::Responder respond, std::string_view realm_name);
+// POST /login-actions/consent.
+void serve_consent_action(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name);
+// GET /protocol/openid-connect/oauth/oob: shows a code to copy.
+void serve_oob(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name);
+
+// Shared by the endpoints above: the realm, its public base and issuer, and
+// the page locale; null after an error was written into `res`.
+std::optional<RealmRequest> realm_request(OidcContext& ctx, const http::Request& req, http::Response& res,
+                                          std::string_view realm_name, std::string_view ui_locales = {});
+
+// After a successful authentication (fresh or SSO): consent if needed,
+// otherwise a code sent to the client.
+void complete_authorization(const RealmRequest& rr, http::Response& res, const AuthRequest& ar,
+                            const model::UserSession& session, bool fresh_login, std::string_view auth_session_id);
+
+}  // namespace tessera::oidc

@@ -1,0 +1,85 @@
+// grant_type=refresh_token (RFC 6749 6): HS512 internal refresh tokens as
+// Keycloak issues them; with the realm's revokeRefreshToken each token is
+// single-use (rotation), and a reused one is refused.
+#include "jose/random.hpp"
+#include "oidc/grants.hpp"
+#include "oidc/token_issuer.hpp"
+#include "oidc/token_support.hpp"
+
+namespace tessera::oidc {
+
+namespace {
+
+// A narrower scope may be asked for (RFC 6749 6); never a wider one.
+bool narrow_scope(const std::string& granted, std::string_view requested, std::string& out) {
+  if (requested.empty()) {
+    out = granted;
+    return true;
+  }
+  std::string padded = " " + granted + " ";
+  out.clear();
+  std::size_t pos = 0;
+  while (pos < requested.size()) {
+    std::size_t end = requested.find(' ', pos);
+    if (end == std::string_view::npos) end = requested.size();
+    std::string word(requested.substr(pos, end - pos));
+    if (!word.empty()) {
+      if (padded.find(" " + word + " ") == std::string::npos) return false;
+      out += (out.empty() ? "" : " ") + word;
+    }
+    pos = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+void grant_refresh_token(GrantRequest& g) {
+  auto token = g.form.get("refresh_token");
+  if (!token) return oauth_error(g.res, 400, "invalid_request", "Missing parameter: refresh_token");
+  // verify_realm_token checks `exp` too; tell an expired token apart for Keycloak's message.
+  auto claims = verify_realm_token(g.rr.realm, *token, g.rr.issuer, 0);
+  std::string typ = claims ? claim_string(*claims, "typ") : "";
+  if (!claims || (typ != "Refresh" && typ != "Offline")) return oauth_error(g.res, 400, "invalid_grant", "Invalid refresh token");
+  if (auto exp = claim_int(*claims, "exp"); exp && exp <= g.now) return oauth_error(g.res, 400, "invalid_grant", "Token is not active");
+  if (claim_string(*claims, "azp") != g.client.client_id)
+    return oauth_error(g.res, 400, "invalid_grant", "Invalid refresh token. Token client and authorized client don't match");
+  store::Store& store = *g.rr.ctx.services().store;
+  auto session = store.find_user_session(claim_string(*claims, "sid"));
+  auto client_session = session ? store.find_client_session(session->id, g.client.client_id) : std::nullopt;
+  if (!session || session->expires <= g.now || !client_session) return oauth_error(g.res, 400, "invalid_grant", "Session not active");
+  auto user = store.find_user_by_id(g.rr.realm.realm().id, session->user_id);
+  if (!user || !user->enabled) return oauth_error(g.res, 400, "invalid_grant", "User disabled");
+  std::string scope;
+  if (!narrow_scope(client_session->scope, g.form.get("scope").value_or(""), scope))
+    return oauth_error(g.res, 400, "invalid_scope", "Invalid scopes: " + std::string(g.form.get("scope").value_or("")));
+  std::string next = jose::random_uuid();
+  if (g.rr.realm.realm().revoke_refresh_token &&
+      !store.rotate_refresh(session->id, g.client.client_id, claim_string(*claims, "jti"), next, g.now))
+    return oauth_error(g.res, 400, "invalid_grant", "Maximum allowed refresh token reuse exceeded");
+  // The session lives on: its idle timer restarts with every refresh.
+  const model::Realm& realm = g.rr.realm.realm();
+  int idle = session->remember_me && realm.sso_session_idle_timeout_remember_me > 0 ? realm.sso_session_idle_timeout_remember_me
+                                                                                   : realm.sso_session_idle_timeout;
+  int max = session->remember_me && realm.sso_session_max_lifespan_remember_me > 0 ? realm.sso_session_max_lifespan_remember_me
+                                                                                  : realm.sso_session_max_lifespan;
+  session->expires = std::min<std::int64_t>(g.now + idle, session->started + max);
+  store.touch_user_session(session->id, g.now, session->expires);
+  bool browser = session->notes.count("AUTH_TIME") > 0;
+  IssueRequest issue{g.rr, g.client, *user, *session, scope, "", session->notes.count("acr") ? session->notes.at("acr") : "1",
+                     "onrtrt", g.now, browser, next};
+  // Keep the whole grant in the client session; the new refresh token carries what was asked for now.
+  std::string body;
+  if (!issue_tokens(issue, body)) return oauth_error(g.res, 500, "server_error", "No key for the client's signature algorithm");
+  if (scope != client_session->scope) {
+    auto cs = *client_session;
+    cs.refresh_jti = next;
+    cs.last_refresh = g.now;
+    store.put_client_session(cs);
+  }
+  g.res.json(200, std::move(body));
+  g.res.set_header("Cache-Control", "no-store");
+  g.res.set_header("Pragma", "no-cache");
+}
+
+}  // namespace tessera::oidc

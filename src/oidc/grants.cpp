@@ -1,0 +1,14 @@
+#include "oidc/grants.hpp"
+
+namespace tessera::oidc {
+
+// Sorted by name, the order discovery lists them in (as Keycloak 26 does).
+const std::vector<GrantType>& grant_types() {
+  static const std::vector<GrantType> table{
+      {"authorization_code", grant_authorization_code},
+      {"refresh_token", grant_refresh_token},
+  };
+  return table;
+}
+
+}  // namespace tessera::oidc

@@ -1,0 +1,31 @@
+#pragma once
+// Grant types of the token endpoint. Each lives in its own file and is
+// listed once in grants.cpp; the endpoint never names a grant, and discovery
+// lists exactly the registered ones.
+#include <string_view>
+#include <vector>
+
+#include "http/forms.hpp"
+#include "oidc/auth_response.hpp"
+
+namespace tessera::oidc {
+
+struct GrantRequest {
+  const RealmRequest& rr;
+  const model::Client& client;
+  const http::Params& form;
+  http::Response& res;
+  std::int64_t now;
+};
+
+struct GrantType {
+  std::string_view name;
+  void (*handle)(GrantRequest&);
+};
+
+const std::vector<GrantType>& grant_types();
+
+void grant_authorization_code(GrantRequest& g);
+void grant_refresh_token(GrantRequest& g);
+
+}  // namespace tessera::oidc

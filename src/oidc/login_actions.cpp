@@ -1,0 +1,237 @@
+// The login form and consent posts (Keycloak's /login-actions/...), and the
+// step that ends every successful authentication: consent, then a code.
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "jose/random.hpp"
+#include "login/authenticator.hpp"
+#include "login/pages.hpp"
+#include "oidc/authorize.hpp"
+#include "oidc/redirect_uri.hpp"
+#include "oidc/sso.hpp"
+
+namespace tessera::oidc {
+namespace json = boost::json;
+
+namespace {
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+bool same_secret(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && !a.empty() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+struct AuthSession {
+  std::string id, csrf, stage, session_id;
+  AuthRequest request;
+};
+
+std::optional<AuthSession> load_auth_session(const RealmRequest& rr) {
+  auto query = http::Params::parse(rr.req.query);
+  std::string id(query ? query->get("session_code").value_or("") : "");
+  if (id.empty() || Sso(rr.realm, rr.req, rr.realm_issuer).auth_session_id() != id) return std::nullopt;
+  auto value = rr.ctx.services().store->get_item("auth-session", id, now_s());
+  if (!value) return std::nullopt;
+  boost::system::error_code ec;
+  json::value v = json::parse(*value, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.get_object();
+  AuthSession s;
+  s.id = id;
+  auto str = [&](const char* k) { auto it = o.find(k); return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string(); };
+  s.csrf = str("csrf");
+  s.stage = str("stage");
+  s.session_id = str("session_id");
+  if (auto it = o.find("request"); it != o.end() && it->value().is_object()) s.request = AuthRequest::from_json(it->value().get_object());
+  return s;
+}
+
+// No live login in this tab: with an SSO session and the request recoverable
+// from KC_RESTART, tell the client as Keycloak does; otherwise a page.
+void answer_expired(const RealmRequest& rr, http::Response& res) {
+  Sso sso(rr.realm, rr.req, rr.realm_issuer);
+  auto restart = sso.restart();
+  if (restart && sso.identity()) {
+    AuthRequest ar = AuthRequest::from_json(*restart);
+    sso.clear_restart(res);
+    return answer_error(res, ar, "temporarily_unavailable", "authentication_expired", ar.issuer.empty() ? rr.issuer : ar.issuer);
+  }
+  answer_error_page(rr, res, "expiredCodeMessage");
+}
+
+std::vector<std::string> consent_scopes(const RealmRequest& rr, const model::Client& client, const AuthRequest& ar) {
+  std::vector<std::string> names = client.default_client_scopes;
+  std::string requested = " " + ar.scope + " ";
+  for (const auto& s : client.optional_client_scopes)
+    if (requested.find(" " + s + " ") != std::string::npos) names.push_back(s);
+  std::vector<std::string> shown;
+  for (const auto& n : names)
+    for (const auto& scope : rr.realm.config.client_scopes)
+      if (scope.name == n) {
+        auto it = scope.attributes.find("display.on.consent.screen");
+        if (it == scope.attributes.end() || it->second != "false") shown.push_back(n);
+      }
+  return shown;
+}
+
+void show_consent(const RealmRequest& rr, http::Response& res, const model::Client& client, const AuthRequest& ar,
+                  const model::UserSession& session, const std::vector<std::string>& scopes) {
+  std::string id = jose::random_token(24), csrf = jose::random_token(24);
+  json::object value{{"request", ar.to_json()}, {"csrf", csrf}, {"stage", "consent"}, {"session_id", session.id}};
+  rr.ctx.services().store->put_item("auth-session", id, json::serialize(value),
+                                    now_s() + rr.realm.realm().access_code_lifespan_user_action);
+  Sso(rr.realm, rr.req, rr.realm_issuer).set_auth_session(res, id);
+  login::ConsentPage page;
+  const model::Realm& realm = rr.realm.realm();
+  page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
+  page.locale = rr.locale;
+  page.theme = realm.login_theme;
+  page.client_name = client.name.empty() ? client.client_id : client.name;
+  page.action_url = rr.base + "/realms/" + realm.name + "/login-actions/consent?session_code=" + id;
+  page.csrf_token = csrf;
+  for (const auto& name : scopes)
+    for (const auto& scope : rr.realm.config.client_scopes)
+      if (scope.name == name) {
+        auto text = scope.attributes.find("consent.screen.text");
+        page.scope_texts.push_back(text != scope.attributes.end() && !text->second.empty() ? text->second : name);
+      }
+  res.html(200, rr.ctx.services().themes->render(page));
+  res.set_header("Cache-Control", "no-store");
+}
+
+void send_code(const RealmRequest& rr, http::Response& res, const AuthRequest& ar, const model::UserSession& session,
+               bool fresh_login) {
+  std::string code = issue_code(rr, ar, session, fresh_login);
+  if (ar.redirect_uri == kOobRedirectUri) {
+    res.status = 302;
+    res.set_header("Location", rr.base + "/realms/" + rr.realm.realm().name + "/protocol/openid-connect/oauth/oob?code=" +
+                                   http::url_encode_component(code));
+    return;
+  }
+  http::ParamList params{{"code", code}};
+  const model::Client* client = rr.realm.find_client(ar.client_id);
+  bool exclude = client && client->attributes.count("exclude.session.state.from.auth.response") &&
+                 client->attributes.at("exclude.session.state.from.auth.response") == "true";
+  if (!exclude) params.emplace_back("session_state", session.id);
+  answer_redirect(res, ar, std::move(params), ar.issuer);
+}
+
+}  // namespace
+
+void complete_authorization(const RealmRequest& rr, http::Response& res, const AuthRequest& ar,
+                            const model::UserSession& session, bool fresh_login, std::string_view auth_session_id) {
+  const model::Client* client = rr.realm.find_client(ar.client_id);
+  if (!client) return answer_error_page(rr, res, "clientNotFoundMessage");
+  Sso(rr.realm, rr.req, rr.realm_issuer).clear_restart(res);
+  if (!auth_session_id.empty()) rr.ctx.services().store->delete_item("auth-session", auth_session_id);
+  if (client->consent_required) {
+    auto scopes = consent_scopes(rr, *client, ar);
+    auto stored = rr.ctx.services().store->find_consent(session.user_id, client->client_id);
+    bool covered = stored && std::all_of(scopes.begin(), scopes.end(), [&](auto& s) {
+                     return std::find(stored->scopes.begin(), stored->scopes.end(), s) != stored->scopes.end();
+                   });
+    bool asked = ar.prompt.find("consent") != std::string::npos;
+    if (!covered || asked) {
+      if (ar.prompt == "none") return answer_error(res, ar, "consent_required", "", ar.issuer);
+      return show_consent(rr, res, *client, ar, session, scopes);
+    }
+  }
+  send_code(rr, res, ar, session, fresh_login);
+}
+
+void serve_login_action(OidcContext& ctx, const http::Request& req, http::Responder respond, std::string_view realm_name) {
+  http::Response res;
+  auto rr = realm_request(ctx, req, res, realm_name);
+  if (!rr) return respond(std::move(res));
+  auto session = load_auth_session(*rr);
+  if (!session || session->stage == "consent") {
+    answer_expired(*rr, res);
+    return respond(std::move(res));
+  }
+  auto form = http::Params::parse(req.body);
+  if (!form || !same_secret(form->get("csrf_token").value_or(""), session->csrf)) {
+    answer_error_page(*rr, res, "invalidRequestMessage");
+    return respond(std::move(res));
+  }
+  std::string username(form->get("username").value_or("")), password(form->get("password").value_or(""));
+  bool remember = form->get("rememberMe").value_or("") == "on" && rr->realm.realm().remember_me;
+  auto done = [rr = *rr, session = *session, username, remember, respond](login::LoginResult result) mutable {
+    http::Response out;
+    if (result.status != login::LoginResult::Status::ok) {
+      login::LoginPage page;
+      const model::Realm& realm = rr.realm.realm();
+      page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
+      page.locale = rr.locale;
+      page.theme = realm.login_theme;
+      page.action_url = rr.base + "/realms/" + realm.name + "/login-actions/authenticate?session_code=" + session.id +
+                        "&client_id=" + http::url_encode_component(session.request.client_id) + "&tab_id=" + session.id;
+      page.csrf_token = session.csrf;
+      page.username = username;
+      page.remember_me_enabled = realm.remember_me;
+      page.remember_me_checked = remember;
+      page.error_message_key = result.status == login::LoginResult::Status::busy ? "loginTimeout" : "invalidUserMessage";
+      out.html(result.status == login::LoginResult::Status::busy ? 503 : 200, rr.ctx.services().themes->render(page));
+      return respond(std::move(out));
+    }
+    const model::Realm& realm = rr.realm.realm();
+    std::int64_t now = now_s();
+    int idle = remember && realm.sso_session_idle_timeout_remember_me > 0 ? realm.sso_session_idle_timeout_remember_me
+                                                                          : realm.sso_session_idle_timeout;
+    int max = remember && realm.sso_session_max_lifespan_remember_me > 0 ? realm.sso_session_max_lifespan_remember_me
+                                                                         : realm.sso_session_max_lifespan;
+    model::UserSession us{jose::random_uuid(), realm.id, result.user->id, now, now, now,
+                          now + std::min(idle, max), remember, false, username, {{"AUTH_TIME", std::to_string(now)}}};
+    rr.ctx.services().store->create_user_session(us);
+    Sso(rr.realm, rr.req, rr.realm_issuer).set_identity(out, {us.id, us.user_id}, now + max, remember);
+    complete_authorization(rr, out, session.request, us, true, session.id);
+    respond(std::move(out));
+  };
+  ctx.services().authenticator->authenticate(rr->realm.realm(), username, password, std::move(done));
+}
+
+void serve_consent_action(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name) {
+  auto rr = realm_request(ctx, req, res, realm_name);
+  if (!rr) return;
+  auto session = load_auth_session(*rr);
+  if (!session || session->stage != "consent") return answer_expired(*rr, res);
+  auto form = http::Params::parse(req.body);
+  if (!form || !same_secret(form->get("csrf_token").value_or(""), session->csrf))
+    return answer_error_page(*rr, res, "invalidRequestMessage");
+  ctx.services().store->delete_item("auth-session", session->id);
+  const AuthRequest& ar = session->request;
+  auto us = ctx.services().store->find_user_session(session->session_id);
+  const model::Client* client = rr->realm.find_client(ar.client_id);
+  if (!us || !client) return answer_expired(*rr, res);
+  if (form->get("accept").value_or("") != "yes") return answer_error(res, ar, "access_denied", "", ar.issuer);
+  auto scopes = consent_scopes(*rr, *client, ar);
+  auto stored = ctx.services().store->find_consent(us->user_id, client->client_id);
+  if (stored)
+    for (const auto& s : stored->scopes)
+      if (std::find(scopes.begin(), scopes.end(), s) == scopes.end()) scopes.push_back(s);
+  ctx.services().store->put_consent({us->user_id, client->client_id, scopes, now_s()});
+  bool fresh = us->auth_time >= now_s() - 5;
+  send_code(*rr, res, ar, *us, fresh);
+}
+
+void serve_oob(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name) {
+  auto rr = realm_request(ctx, req, res, realm_name);
+  if (!rr) return;
+  auto query = http::Params::parse(req.query);
+  login::OobPage page;
+  const model::Realm& realm = rr->realm.realm();
+  page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
+  page.locale = rr->locale;
+  page.theme = realm.login_theme;
+  page.code = std::string(query ? query->get("code").value_or("") : "");
+  page.error = std::string(query ? query->get("error").value_or("") : "");
+  res.html(200, ctx.services().themes->render(page));
+  res.set_header("Cache-Control", "no-store");
+}
+
+}  // namespace tessera::oidc

@@ -1,0 +1,122 @@
+#include "oidc/sso.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+
+#include "http/forms.hpp"
+#include "jose/base64.hpp"
+#include "jose/digest.hpp"
+
+namespace tessera::oidc {
+namespace json = boost::json;
+
+namespace {
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+Sso::Sso(const store::RealmSnapshot& realm, const http::Request& req, std::string issuer)
+    : realm_(realm), req_(req), issuer_(std::move(issuer)) {
+  path_ = std::string(req.base_path) + "/realms/" + realm.realm().name + "/";
+  // The issuer-root layout serves /authorize at the root, which must see the SSO cookie too.
+  if (req.path.rfind("/realms/", 0) != 0) path_ = std::string(req.base_path) + "/";
+}
+
+std::string Sso::sign(const json::object& claims) const {
+  const store::ActiveKey* key = realm_.signing_key(jose::Alg::HS512);
+  if (!key) throw std::runtime_error("realm has no HS512 key");
+  return jose::sign_compact(key->key, jose::Alg::HS512, key->record.kid, json::serialize(claims));
+}
+
+std::optional<json::object> Sso::verified(std::string_view token, std::string_view typ) const {
+  auto jws = jose::parse_compact(token);
+  if (!jws) return std::nullopt;
+  const store::ActiveKey* key = realm_.signing_key(jose::Alg::HS512);
+  if (!key || !jose::verify_raw(key->key, jose::Alg::HS512, jws->signing_input, jws->signature)) return std::nullopt;
+  boost::system::error_code ec;
+  json::value v = json::parse(jws->payload, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.get_object();
+  auto t = o.find("typ");
+  auto exp = o.find("exp");
+  auto iss = o.find("iss");
+  if (t == o.end() || !t->value().is_string() || t->value().get_string() != typ) return std::nullopt;
+  if (iss == o.end() || !iss->value().is_string() || iss->value().get_string() != issuer_) return std::nullopt;
+  if (exp != o.end() && (!exp->value().is_int64() || exp->value().get_int64() <= now_s())) return std::nullopt;
+  return o;
+}
+
+std::optional<Identity> Sso::identity() const {
+  auto header = req_.header("cookie");
+  auto value = http::cookie_value(header, "KEYCLOAK_IDENTITY");
+  if (!value) return std::nullopt;
+  auto claims = verified(*value, "Serialized-ID");
+  if (!claims) return std::nullopt;
+  auto sid = claims->find("sid");
+  auto sub = claims->find("sub");
+  if (sid == claims->end() || sub == claims->end() || !sid->value().is_string() || !sub->value().is_string())
+    return std::nullopt;
+  return Identity{std::string(sid->value().get_string()), std::string(sub->value().get_string())};
+}
+
+std::optional<json::object> Sso::restart() const {
+  auto value = http::cookie_value(req_.header("cookie"), "KC_RESTART");
+  if (!value) return std::nullopt;
+  auto claims = verified(*value, "Restart");
+  if (!claims) return std::nullopt;
+  auto it = claims->find("req");
+  if (it == claims->end() || !it->value().is_object()) return std::nullopt;
+  return it->value().get_object();
+}
+
+std::string_view Sso::auth_session_id() const {
+  return http::cookie_value(req_.header("cookie"), "AUTH_SESSION_ID").value_or(std::string_view{});
+}
+
+// Keycloak marks the login cookies Secure + SameSite=None; a browser drops
+// such cookies on plain HTTP, so development over HTTP gets SameSite=Lax.
+std::string Sso::cookie(std::string_view name, std::string_view value, std::optional<long> max_age, bool http_only) const {
+  http::CookieOptions o;
+  o.path = path_;
+  o.max_age = max_age;
+  o.http_only = http_only;
+  o.secure = req_.secure;
+  o.same_site = req_.secure ? "None" : "Lax";
+  return http::set_cookie(name, value, o);
+}
+
+void Sso::set_identity(http::Response& res, const Identity& id, std::int64_t expires, bool remember_me) const {
+  json::object claims{{"exp", expires}, {"iat", now_s()}, {"iss", issuer_}, {"sub", id.user_id},
+                      {"typ", "Serialized-ID"}, {"sid", id.session_id}};
+  std::optional<long> max_age;
+  if (remember_me) max_age = static_cast<long>(std::max<std::int64_t>(0, expires - now_s()));
+  res.set_header("Set-Cookie", cookie("KEYCLOAK_IDENTITY", sign(claims), max_age, true));
+  // KEYCLOAK_SESSION: readable by the session iframe; a hash, not the id.
+  res.set_header("Set-Cookie", cookie("KEYCLOAK_SESSION", jose::base64url_encode(jose::sha256(id.session_id)),
+                                      static_cast<long>(std::max<std::int64_t>(0, expires - now_s())), false));
+}
+
+void Sso::set_restart(http::Response& res, const json::object& request) const {
+  json::object claims{{"iat", now_s()}, {"exp", now_s() + realm_.realm().access_code_lifespan_login},
+                      {"iss", issuer_}, {"typ", "Restart"}, {"req", request}};
+  res.set_header("Set-Cookie", cookie("KC_RESTART", sign(claims), std::nullopt, true));
+}
+
+void Sso::set_auth_session(http::Response& res, std::string_view id) const {
+  res.set_header("Set-Cookie", cookie("AUTH_SESSION_ID", id, std::nullopt, true));
+}
+
+void Sso::clear_restart(http::Response& res) const {
+  res.set_header("Set-Cookie", cookie("KC_RESTART", "", 0L, true));
+}
+
+void Sso::clear_all(http::Response& res) const {
+  for (const char* name : {"KEYCLOAK_IDENTITY", "AUTH_SESSION_ID", "KC_RESTART"})
+    res.set_header("Set-Cookie", cookie(name, "", 0L, true));
+  res.set_header("Set-Cookie", cookie("KEYCLOAK_SESSION", "", 0L, false));
+}
+
+}  // namespace tessera::oidc

@@ -1,0 +1,46 @@
+#pragma once
+// Browser state in cookies, all scoped to /realms/{realm}/ (Keycloak's
+// names, keycloak-compat §6.2): AUTH_SESSION_ID binds a login in progress to
+// this browser; KEYCLOAK_IDENTITY is an HS512 JWS (realm HMAC key) naming the
+// SSO session; KC_RESTART carries the authorization request, signed, so an
+// expired login can still answer the client.
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/message.hpp"
+#include "store/realm_cache.hpp"
+
+namespace tessera::oidc {
+
+struct Identity {
+  std::string session_id, user_id;
+};
+
+class Sso {
+ public:
+  Sso(const store::RealmSnapshot& realm, const http::Request& req, std::string issuer);
+
+  std::optional<Identity> identity() const;   // from a valid KEYCLOAK_IDENTITY cookie
+  std::optional<boost::json::object> restart() const;  // from a valid KC_RESTART cookie
+  std::string_view auth_session_id() const;   // AUTH_SESSION_ID, unverified (the store decides)
+
+  void set_identity(http::Response& res, const Identity& id, std::int64_t expires, bool remember_me) const;
+  void set_restart(http::Response& res, const boost::json::object& request) const;
+  void set_auth_session(http::Response& res, std::string_view id) const;
+  void clear_all(http::Response& res) const;
+  void clear_restart(http::Response& res) const;
+
+ private:
+  std::string cookie(std::string_view name, std::string_view value, std::optional<long> max_age, bool http_only) const;
+  std::optional<boost::json::object> verified(std::string_view token, std::string_view typ) const;
+  std::string sign(const boost::json::object& claims) const;
+
+  const store::RealmSnapshot& realm_;
+  const http::Request& req_;
+  std::string issuer_, path_;
+};
+
+}  // namespace tessera::oidc

@@ -1,0 +1,84 @@
+#include "oidc/token_issuer.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+#include "jose/random.hpp"
+#include "oidc/claims.hpp"
+
+namespace tessera::oidc {
+namespace json = boost::json;
+
+namespace {
+
+std::string attribute(const model::Client& c, const char* key) {
+  auto it = c.attributes.find(key);
+  return it == c.attributes.end() ? std::string() : it->second;
+}
+
+std::optional<jose::Alg> client_alg(const IssueRequest& in, const char* attr) {
+  std::string name = attribute(in.client, attr);
+  if (name.empty()) name = in.rr.realm.realm().default_signature_algorithm;
+  return jose::alg_from_name(name);
+}
+
+bool sign(const IssueRequest& in, jose::Alg alg, const json::object& claims, std::string& out) {
+  const store::ActiveKey* key = in.rr.realm.signing_key(alg);
+  if (!key) return false;
+  out = jose::sign_compact(key->key, alg, key->record.kid, json::serialize(claims));
+  return true;
+}
+
+struct Lifetimes {
+  std::int64_t access_exp, refresh_exp;
+};
+
+// Access tokens never outlive the session; refresh tokens follow its idle and max limits.
+Lifetimes lifetimes(const IssueRequest& in) {
+  const model::Realm& realm = in.rr.realm.realm();
+  std::int64_t lifespan = realm.access_token_lifespan;
+  if (auto v = attribute(in.client, "access.token.lifespan"); !v.empty()) lifespan = std::atoll(v.c_str());
+  int idle = in.session.remember_me && realm.sso_session_idle_timeout_remember_me > 0 ? realm.sso_session_idle_timeout_remember_me
+                                                                                     : realm.sso_session_idle_timeout;
+  int max = in.session.remember_me && realm.sso_session_max_lifespan_remember_me > 0 ? realm.sso_session_max_lifespan_remember_me
+                                                                                    : realm.sso_session_max_lifespan;
+  std::int64_t session_end = in.session.started + max;
+  return {std::min(in.now + lifespan, session_end), std::min(in.now + idle, session_end)};
+}
+
+}  // namespace
+
+bool issue_tokens(const IssueRequest& in, std::string& body) {
+  auto scopes = granted_scopes(in.rr.realm, in.client, in.scope);
+  TokenInput t{in.rr.realm, in.client, in.user, &in.session, scopes, in.scope, in.rr.issuer, in.now, in.nonce,
+               in.browser_login, in.acr, in.grant_prefix, in.rr.base};
+  Lifetimes life = lifetimes(in);
+  auto access_alg = client_alg(in, "access.token.signed.response.alg");
+  auto id_alg = client_alg(in, "id.token.signed.response.alg");
+  if (!access_alg || !id_alg) return false;
+  std::string access, id_token, refresh;
+  if (!sign(in, *access_alg, access_token_claims(t, life.access_exp), access)) return false;
+  bool openid = (" " + in.scope + " ").find(" openid ") != std::string::npos;
+  if (openid && !sign(in, *id_alg, id_token_claims(t, life.access_exp, access, "", *id_alg), id_token)) return false;
+  bool with_refresh = attribute(in.client, "use.refresh.tokens") != "false";
+  std::string jti = in.refresh_jti.empty() ? jose::random_uuid() : in.refresh_jti;
+  if (with_refresh && !sign(in, jose::Alg::HS512, refresh_token_claims(t, life.refresh_exp, false, jti), refresh)) return false;
+  if (with_refresh)
+    in.rr.ctx.services().store->put_client_session(
+        {in.session.id, in.client.client_id, in.scope, in.now, in.now, jti, 0});
+  json::object out;
+  out["access_token"] = access;
+  out["expires_in"] = life.access_exp - in.now;
+  out["refresh_expires_in"] = with_refresh ? life.refresh_exp - in.now : 0;
+  if (with_refresh) out["refresh_token"] = refresh;
+  out["token_type"] = attribute(in.client, "token.response.type.bearer.lower-case") == "true" ? "bearer" : "Bearer";
+  if (openid) out["id_token"] = id_token;
+  out["not-before-policy"] = in.rr.realm.realm().not_before;
+  out["session_state"] = in.session.id;
+  out["scope"] = token_scope_string(in.scope, scopes);
+  body = json::serialize(out);
+  return true;
+}
+
+}  // namespace tessera::oidc

@@ -1,0 +1,33 @@
+#pragma once
+// What the token-side endpoints share: OAuth error bodies (RFC 6749 5.2),
+// client authentication (2.3.1: client_secret_basic, client_secret_post,
+// none for public clients), and token verification.
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+
+#include "http/forms.hpp"
+#include "http/message.hpp"
+#include "jose/jws.hpp"
+#include "store/realm_cache.hpp"
+
+namespace tessera::oidc {
+
+void oauth_error(http::Response& res, int status, std::string_view error, std::string_view description);
+
+// On failure the response is already written (401 invalid_client with
+// WWW-Authenticate, or 400); null then.
+const model::Client* authenticate_client(const store::RealmSnapshot& realm, const http::Request& req,
+                                         const http::Params& form, http::Response& res);
+
+// A JWS this realm signed, verified with the key its `kid` names (or, for
+// HS512 internal tokens, the realm HMAC key); claims, or nullopt. Checks
+// `exp` (when present) and `iss`.
+std::optional<boost::json::object> verify_realm_token(const store::RealmSnapshot& realm, std::string_view token,
+                                                      std::string_view issuer, std::int64_t now);
+
+std::string claim_string(const boost::json::object& o, std::string_view key);
+std::int64_t claim_int(const boost::json::object& o, std::string_view key);
+
+}  // namespace tessera::oidc
