@@ -92,6 +92,7 @@ int serve(const Config& c, Clock::time_point started) {
   std::vector<std::string> route_names;
   for (std::size_t i = 0; i < router.route_count(); ++i) route_names.push_back(router.route_name(i));
   http::Metrics metrics(route_names);
+  oidc_ctx.services().metrics = &metrics;
   http::Router management;
   register_management_routes(management, *store, metrics);
 

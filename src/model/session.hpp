@@ -25,6 +25,7 @@ struct ClientSession {
   std::int64_t started = 0, last_refresh = 0;
   std::string refresh_jti;                 // the refresh token that may be used next (rotation)
   int refresh_reuse = 0;
+  std::string claims_request;              // the authorization request's `claims` parameter (OIDC Core 5.5)
 };
 
 struct Consent {

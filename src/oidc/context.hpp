@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "http/message.hpp"
+#include "http/metrics.hpp"
 #include "store/realm_cache.hpp"
 
 namespace tessera::login {
@@ -40,6 +41,7 @@ struct Services {
   store::Store* store = nullptr;
   login::Authenticator* authenticator = nullptr;
   const login::Themes* themes = nullptr;
+  http::Metrics* metrics = nullptr;  // tokens issued by grant type
 };
 
 class OidcContext {

@@ -70,7 +70,8 @@ void grant_authorization_code(GrantRequest& g) {
   auto user = store.find_user_by_id(g.rr.realm.realm().id, session->user_id);
   if (!user) return oauth_error(g.res, 400, "invalid_grant", "User not found");
   if (!user->enabled) return oauth_error(g.res, 400, "invalid_grant", "User disabled");
-  IssueRequest issue{g.rr, g.client, *user, *session, ar.scope, ar.nonce, claim_string(data, "acr"), "onrtac", g.now, true, {}};
+  IssueRequest issue{g.rr, g.client, *user, *session, ar.scope, ar.nonce, claim_string(data, "acr"), "onrtac", g.now, true, {},
+                     ar.claims};
   std::string body;
   if (!issue_tokens(issue, body)) return oauth_error(g.res, 500, "server_error", "No key for the client's signature algorithm");
   g.res.json(200, std::move(body));

@@ -67,7 +67,7 @@ void grant_refresh_token(GrantRequest& g) {
   store.touch_user_session(session->id, g.now, session->expires);
   bool browser = session->notes.count("AUTH_TIME") > 0;
   IssueRequest issue{g.rr, g.client, *user, *session, scope, "", session->notes.count("acr") ? session->notes.at("acr") : "1",
-                     "onrtrt", g.now, browser, next};
+                     "onrtrt", g.now, browser, next, client_session->claims_request};
   // Keep the whole grant in the client session; the new refresh token carries what was asked for now.
   std::string body;
   if (!issue_tokens(issue, body)) return oauth_error(g.res, 500, "server_error", "No key for the client's signature algorithm");

@@ -6,6 +6,7 @@
 
 #include "jose/random.hpp"
 #include "oidc/claims.hpp"
+#include "oidc/claims_request.hpp"
 
 namespace tessera::oidc {
 namespace json = boost::json;
@@ -60,13 +61,17 @@ bool issue_tokens(const IssueRequest& in, std::string& body) {
   std::string access, id_token, refresh;
   if (!sign(in, *access_alg, access_token_claims(t, life.access_exp), access)) return false;
   bool openid = (" " + in.scope + " ").find(" openid ") != std::string::npos;
-  if (openid && !sign(in, *id_alg, id_token_claims(t, life.access_exp, access, "", *id_alg), id_token)) return false;
+  if (openid) {
+    json::object id_claims = id_token_claims(t, life.access_exp, access, "", *id_alg);
+    add_requested_claims(in.claims_request, "id_token", in.user, id_claims);
+    if (!sign(in, *id_alg, id_claims, id_token)) return false;
+  }
   bool with_refresh = attribute(in.client, "use.refresh.tokens") != "false";
   std::string jti = in.refresh_jti.empty() ? jose::random_uuid() : in.refresh_jti;
   if (with_refresh && !sign(in, jose::Alg::HS512, refresh_token_claims(t, life.refresh_exp, false, jti), refresh)) return false;
   if (with_refresh)
     in.rr.ctx.services().store->put_client_session(
-        {in.session.id, in.client.client_id, in.scope, in.now, in.now, jti, 0});
+        {in.session.id, in.client.client_id, in.scope, in.now, in.now, jti, 0, in.claims_request});
   json::object out;
   out["access_token"] = access;
   out["expires_in"] = life.access_exp - in.now;

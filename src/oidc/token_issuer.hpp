@@ -20,6 +20,7 @@ struct IssueRequest {
   std::int64_t now = 0;
   bool browser_login = true;
   std::string refresh_jti;    // the new refresh token's id; generated when empty
+  std::string claims_request; // the authorization request's `claims` parameter, kept for userinfo
 };
 
 // The JSON body of a successful token response; false when the realm lacks a

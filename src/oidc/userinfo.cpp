@@ -6,6 +6,7 @@
 
 #include "oidc/authorize.hpp"
 #include "oidc/claims.hpp"
+#include "oidc/claims_request.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/token_support.hpp"
 
@@ -77,7 +78,9 @@ void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& 
   std::string granted = client_session ? client_session->scope : claim_string(*claims, "scope");
   auto scopes = granted_scopes(rr->realm, *client, granted);
   TokenInput t{rr->realm, *client, *user, &*session, scopes, granted, rr->issuer, now, "", true, "1", "onrtac", rr->base};
-  res.json(200, json::serialize(userinfo_claims(t)));
+  json::object claims_out = userinfo_claims(t);
+  if (client_session) add_requested_claims(client_session->claims_request, "userinfo", *user, claims_out);
+  res.json(200, json::serialize(claims_out));
   res.set_header("Cache-Control", "no-store");
   add_cors(*rr, *client, res);
 }

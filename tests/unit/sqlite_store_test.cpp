@@ -151,7 +151,7 @@ TEST_F(SqliteStoreTest, SessionsConsentsAndRefreshRotation) {
   EXPECT_EQ(found->auth_time, 105);
   EXPECT_TRUE(found->remember_me);
   EXPECT_EQ(found->notes.at("acr"), "1");
-  store->put_client_session({"s1", "app", "openid profile", 100, 100, "jti-1", 0});
+  store->put_client_session({"s1", "app", "openid profile", 100, 100, "jti-1", 0, ""});
   EXPECT_TRUE(store->rotate_refresh("s1", "app", "jti-1", "jti-2", 200));
   EXPECT_FALSE(store->rotate_refresh("s1", "app", "jti-1", "jti-3", 201));  // reuse of the old token
   EXPECT_EQ(store->find_client_session("s1", "app")->refresh_jti, "jti-2");

@@ -98,6 +98,7 @@ CREATE TABLE client_session (
   last_refresh BIGINT NOT NULL,
   refresh_jti TEXT NOT NULL,
   refresh_reuse INTEGER NOT NULL,
+  claims_request TEXT NOT NULL,
   PRIMARY KEY (user_session_id, client_id)
 );
 CREATE TABLE consent (

@@ -84,18 +84,19 @@ bool SessionTables::delete_user_session(std::string_view id) {
 
 void SessionTables::put_client_session(const model::ClientSession& s) {
   db_.prepare("INSERT OR REPLACE INTO client_session (user_session_id, client_id, scope, started, last_refresh, "
-              "refresh_jti, refresh_reuse) VALUES (?, ?, ?, ?, ?, ?, ?)")
+              "refresh_jti, refresh_reuse, claims_request) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, s.user_session_id).bind(2, s.client_id).bind(3, s.scope).bind(4, s.started).bind(5, s.last_refresh)
-      .bind(6, s.refresh_jti).bind(7, std::int64_t{s.refresh_reuse}).run();
+      .bind(6, s.refresh_jti).bind(7, std::int64_t{s.refresh_reuse}).bind(8, s.claims_request).run();
 }
 
 std::optional<model::ClientSession> SessionTables::find_client_session(std::string_view user_session_id,
                                                                       std::string_view client_id) {
-  auto st = db_.prepare("SELECT scope, started, last_refresh, refresh_jti, refresh_reuse FROM client_session "
-                        "WHERE user_session_id = ? AND client_id = ?").bind(1, user_session_id).bind(2, client_id);
+  auto st = db_.prepare("SELECT scope, started, last_refresh, refresh_jti, refresh_reuse, claims_request "
+                        "FROM client_session WHERE user_session_id = ? AND client_id = ?")
+                .bind(1, user_session_id).bind(2, client_id);
   if (!st.step()) return std::nullopt;
   return model::ClientSession{std::string(user_session_id), std::string(client_id), st.text(0), st.integer(1),
-                              st.integer(2), st.text(3), static_cast<int>(st.integer(4))};
+                              st.integer(2), st.text(3), static_cast<int>(st.integer(4)), st.text(5)};
 }
 
 bool SessionTables::rotate_refresh(std::string_view user_session_id, std::string_view client_id,
