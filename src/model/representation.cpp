@@ -301,6 +301,11 @@ Realm realm_from_json(JsonReader& r, const json::object& obj) {
   read_fields(r, obj, realm, realm_fields(),
               {"roles", "groups", "users", "clients", "clientScopes", "defaultRole", "defaultRoles", "components",
                "keycloakVersion"});
+  // The default role is an object in the representation ({"name": ...}).
+  if (auto it = obj.find("defaultRole"); it != obj.end() && it->value().is_object()) {
+    if (auto n = it->value().get_object().find("name"); n != it->value().get_object().end() && n->value().is_string())
+      realm.default_role = std::string(n->value().get_string());
+  }
   static const std::set<std::string> ssl{"external", "none", "all"};
   if (!ssl.count(realm.ssl_required)) {
     r.push("sslRequired");

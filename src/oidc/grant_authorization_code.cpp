@@ -72,9 +72,9 @@ void grant_authorization_code(GrantRequest& g) {
   if (!user->enabled) return oauth_error(g.res, 400, "invalid_grant", "User disabled");
   IssueRequest issue{g.rr, g.client, *user, *session, ar.scope, ar.nonce, claim_string(data, "acr"), "onrtac", g.now, true, {},
                      ar.claims};
-  std::string body;
-  if (!issue_tokens(issue, body)) return oauth_error(g.res, 500, "server_error", "No key for the client's signature algorithm");
-  g.res.json(200, std::move(body));
+  IssueResult issued = issue_tokens(issue);
+  if (issued.status != 200) return oauth_error(g.res, issued.status, issued.error, issued.description);
+  g.res.json(200, std::move(issued.body));
   g.res.set_header("Cache-Control", "no-store");
   g.res.set_header("Pragma", "no-cache");
 }

@@ -47,7 +47,9 @@ void grant_refresh_token(GrantRequest& g) {
   store::Store& store = *g.rr.ctx.services().store;
   auto session = store.find_user_session(claim_string(*claims, "sid"));
   auto client_session = session ? store.find_client_session(session->id, g.client.client_id) : std::nullopt;
-  if (!session || session->expires <= g.now || !client_session) return oauth_error(g.res, 400, "invalid_grant", "Session not active");
+  bool offline = typ == "Offline";
+  if (!session || session->offline != offline || session->expires <= g.now || !client_session)
+    return oauth_error(g.res, 400, "invalid_grant", offline ? "Offline session not active" : "Session not active");
   auto user = store.find_user_by_id(g.rr.realm.realm().id, session->user_id);
   if (!user || !user->enabled) return oauth_error(g.res, 400, "invalid_grant", "User disabled");
   std::string scope;
@@ -59,25 +61,31 @@ void grant_refresh_token(GrantRequest& g) {
     return oauth_error(g.res, 400, "invalid_grant", "Maximum allowed refresh token reuse exceeded");
   // The session lives on: its idle timer restarts with every refresh.
   const model::Realm& realm = g.rr.realm.realm();
-  int idle = session->remember_me && realm.sso_session_idle_timeout_remember_me > 0 ? realm.sso_session_idle_timeout_remember_me
-                                                                                   : realm.sso_session_idle_timeout;
-  int max = session->remember_me && realm.sso_session_max_lifespan_remember_me > 0 ? realm.sso_session_max_lifespan_remember_me
-                                                                                  : realm.sso_session_max_lifespan;
-  session->expires = std::min<std::int64_t>(g.now + idle, session->started + max);
+  if (offline) {
+    session->expires = g.now + realm.offline_session_idle_timeout;
+    if (realm.offline_session_max_lifespan_enabled)
+      session->expires = std::min<std::int64_t>(session->expires, session->started + realm.offline_session_max_lifespan);
+  } else {
+    int idle = session->remember_me && realm.sso_session_idle_timeout_remember_me > 0
+                   ? realm.sso_session_idle_timeout_remember_me : realm.sso_session_idle_timeout;
+    int max = session->remember_me && realm.sso_session_max_lifespan_remember_me > 0
+                  ? realm.sso_session_max_lifespan_remember_me : realm.sso_session_max_lifespan;
+    session->expires = std::min<std::int64_t>(g.now + idle, session->started + max);
+  }
   store.touch_user_session(session->id, g.now, session->expires);
   bool browser = session->notes.count("AUTH_TIME") > 0;
   IssueRequest issue{g.rr, g.client, *user, *session, scope, "", session->notes.count("acr") ? session->notes.at("acr") : "1",
                      "onrtrt", g.now, browser, next, client_session->claims_request};
   // Keep the whole grant in the client session; the new refresh token carries what was asked for now.
-  std::string body;
-  if (!issue_tokens(issue, body)) return oauth_error(g.res, 500, "server_error", "No key for the client's signature algorithm");
+  IssueResult issued = issue_tokens(issue);
+  if (issued.status != 200) return oauth_error(g.res, issued.status, issued.error, issued.description);
   if (scope != client_session->scope) {
     auto cs = *client_session;
     cs.refresh_jti = next;
     cs.last_refresh = g.now;
     store.put_client_session(cs);
   }
-  g.res.json(200, std::move(body));
+  g.res.json(200, std::move(issued.body));
   g.res.set_header("Cache-Control", "no-store");
   g.res.set_header("Pragma", "no-cache");
 }

@@ -44,46 +44,86 @@ Lifetimes lifetimes(const IssueRequest& in) {
                                                                                      : realm.sso_session_idle_timeout;
   int max = in.session.remember_me && realm.sso_session_max_lifespan_remember_me > 0 ? realm.sso_session_max_lifespan_remember_me
                                                                                     : realm.sso_session_max_lifespan;
-  std::int64_t session_end = in.session.started + max;
+  std::int64_t session_end = in.session.offline ? in.session.expires : in.session.started + max;
   return {std::min(in.now + lifespan, session_end), std::min(in.now + idle, session_end)};
 }
 
 }  // namespace
 
-bool issue_tokens(const IssueRequest& in, std::string& body) {
+namespace {
+
+bool has_scope(const std::string& scope, std::string_view name) {
+  return (" " + scope + " ").find(" " + std::string(name) + " ") != std::string::npos;
+}
+
+// The offline session for `in.session` (itself when it is one), created on
+// first use; null when the user may not have offline tokens.
+std::optional<model::UserSession> offline_session(const IssueRequest& in) {
+  if (in.session.offline) return in.session;
+  auto roles = effective_roles(in.rr.realm, in.user);
+  if (std::find(roles.realm.begin(), roles.realm.end(), "offline_access") == roles.realm.end()) return std::nullopt;
+  store::Store& store = *in.rr.ctx.services().store;
+  std::string id = in.session.id + ".offline";
+  if (auto existing = store.find_user_session(id)) return existing;
+  const model::Realm& realm = in.rr.realm.realm();
+  model::UserSession off = in.session;
+  off.id = id;
+  off.offline = true;
+  off.started = off.last_refresh = in.now;
+  off.expires = in.now + realm.offline_session_idle_timeout;
+  if (realm.offline_session_max_lifespan_enabled)
+    off.expires = std::min<std::int64_t>(off.expires, in.now + realm.offline_session_max_lifespan);
+  store.create_user_session(off);
+  return off;
+}
+
+}  // namespace
+
+IssueResult issue_tokens(const IssueRequest& in) {
   auto scopes = granted_scopes(in.rr.realm, in.client, in.scope);
   TokenInput t{in.rr.realm, in.client, in.user, &in.session, scopes, in.scope, in.rr.issuer, in.now, in.nonce,
                in.browser_login, in.acr, in.grant_prefix, in.rr.base};
   Lifetimes life = lifetimes(in);
   auto access_alg = client_alg(in, "access.token.signed.response.alg");
   auto id_alg = client_alg(in, "id.token.signed.response.alg");
-  if (!access_alg || !id_alg) return false;
+  IssueResult no_key{500, "server_error", "No key for the client's signature algorithm", {}};
+  if (!access_alg || !id_alg) return no_key;
+  std::optional<model::UserSession> offline;
+  if (has_scope(in.scope, "offline_access")) {
+    offline = offline_session(in);
+    if (!offline) return {400, "not_allowed", "Offline tokens not allowed for the user or client", {}};
+  }
   std::string access, id_token, refresh;
-  if (!sign(in, *access_alg, access_token_claims(t, life.access_exp), access)) return false;
-  bool openid = (" " + in.scope + " ").find(" openid ") != std::string::npos;
+  if (!sign(in, *access_alg, access_token_claims(t, life.access_exp), access)) return no_key;
+  bool openid = has_scope(in.scope, "openid");
   if (openid) {
     json::object id_claims = id_token_claims(t, life.access_exp, access, "", *id_alg);
     add_requested_claims(in.claims_request, "id_token", in.user, id_claims);
-    if (!sign(in, *id_alg, id_claims, id_token)) return false;
+    if (!sign(in, *id_alg, id_claims, id_token)) return no_key;
   }
   bool with_refresh = attribute(in.client, "use.refresh.tokens") != "false";
   std::string jti = in.refresh_jti.empty() ? jose::random_uuid() : in.refresh_jti;
-  if (with_refresh && !sign(in, jose::Alg::HS512, refresh_token_claims(t, life.refresh_exp, false, jti), refresh)) return false;
+  const model::UserSession& refresh_session = offline ? *offline : in.session;
+  std::int64_t refresh_exp = life.refresh_exp;
+  if (offline) refresh_exp = in.rr.realm.realm().offline_session_max_lifespan_enabled ? offline->expires : 0;
+  TokenInput rt = t;
+  rt.session = &refresh_session;
+  if (with_refresh && !sign(in, jose::Alg::HS512, refresh_token_claims(rt, refresh_exp, offline.has_value(), jti), refresh))
+    return no_key;
   if (with_refresh)
     in.rr.ctx.services().store->put_client_session(
-        {in.session.id, in.client.client_id, in.scope, in.now, in.now, jti, 0, in.claims_request});
+        {refresh_session.id, in.client.client_id, in.scope, in.now, in.now, jti, 0, in.claims_request});
   json::object out;
   out["access_token"] = access;
   out["expires_in"] = life.access_exp - in.now;
-  out["refresh_expires_in"] = with_refresh ? life.refresh_exp - in.now : 0;
+  out["refresh_expires_in"] = with_refresh && refresh_exp ? refresh_exp - in.now : 0;
   if (with_refresh) out["refresh_token"] = refresh;
   out["token_type"] = attribute(in.client, "token.response.type.bearer.lower-case") == "true" ? "bearer" : "Bearer";
   if (openid) out["id_token"] = id_token;
   out["not-before-policy"] = in.rr.realm.realm().not_before;
   out["session_state"] = in.session.id;
   out["scope"] = token_scope_string(in.scope, scopes);
-  body = json::serialize(out);
-  return true;
+  return {200, {}, {}, json::serialize(out)};
 }
 
 }  // namespace tessera::oidc

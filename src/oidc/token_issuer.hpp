@@ -23,8 +23,15 @@ struct IssueRequest {
   std::string claims_request; // the authorization request's `claims` parameter, kept for userinfo
 };
 
-// The JSON body of a successful token response; false when the realm lacks a
-// key for the client's algorithm (answered as a server error by the caller).
-bool issue_tokens(const IssueRequest& in, std::string& body);
+struct IssueResult {
+  int status = 200;
+  std::string error, description;  // set when status != 200
+  std::string body;                // the JSON token response when status == 200
+};
+
+// Signs the tokens. With `offline_access` granted (and the user holding the
+// offline_access role) the refresh token is an Offline token bound to an
+// offline session that outlives the browser session (keycloak-compat §3.5).
+IssueResult issue_tokens(const IssueRequest& in);
 
 }  // namespace tessera::oidc

@@ -163,3 +163,9 @@ TEST_F(SqliteStoreTest, SessionsConsentsAndRefreshRotation) {
   EXPECT_FALSE(store->find_client_session("s1", "app"));
   EXPECT_FALSE(store->delete_user_session("s1"));
 }
+
+TEST_F(SqliteStoreTest, DefaultRoleSurvivesTheStore) {
+  auto store = store::open_sqlite(path_);
+  store->create_realm(admin::new_realm("demo"));
+  EXPECT_EQ(store->load_realm_config("demo")->realm.default_role, "default-roles-demo");
+}
