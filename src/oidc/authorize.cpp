@@ -14,6 +14,7 @@
 #include "oidc/pkce.hpp"
 #include "oidc/redirect_uri.hpp"
 #include "oidc/sso.hpp"
+#include "oidc/token_support.hpp"
 #include "oidc/urls.hpp"
 
 namespace tessera::oidc {
@@ -123,9 +124,12 @@ std::optional<AuthError> parse_request(const RealmRequest& rr, const http::Param
   return check_prompt_and_rest(p, ar);
 }
 
-// A live SSO session that this request may use without a new login.
-std::optional<model::UserSession> usable_session(const RealmRequest& rr, const AuthRequest& ar) {
-  if (ar.prompt.find("login") != std::string::npos) return std::nullopt;
+// A live SSO session that this request may use without a new login: not
+// when prompt asks for a login or an account choice, not older than max_age,
+// and only for the user an id_token_hint names. Reuse restarts its idle timer.
+std::optional<model::UserSession> usable_session(const RealmRequest& rr, const AuthRequest& ar, const std::string& hint_sub) {
+  if (ar.prompt.find("login") != std::string::npos || ar.prompt.find("select_account") != std::string::npos)
+    return std::nullopt;
   auto id = Sso(rr.realm, rr.req, rr.realm_issuer).identity();
   if (!id) return std::nullopt;
   auto session = rr.ctx.services().store->find_user_session(id->session_id);
@@ -133,6 +137,14 @@ std::optional<model::UserSession> usable_session(const RealmRequest& rr, const A
   if (!session || session->user_id != id->user_id || session->expires <= now || session->realm_id != rr.realm.realm().id)
     return std::nullopt;
   if (ar.max_age && now - session->auth_time > *ar.max_age) return std::nullopt;
+  if (!hint_sub.empty() && hint_sub != session->user_id) return std::nullopt;
+  const model::Realm& realm = rr.realm.realm();
+  int idle = session->remember_me && realm.sso_session_idle_timeout_remember_me > 0 ? realm.sso_session_idle_timeout_remember_me
+                                                                                   : realm.sso_session_idle_timeout;
+  int max = session->remember_me && realm.sso_session_max_lifespan_remember_me > 0 ? realm.sso_session_max_lifespan_remember_me
+                                                                                  : realm.sso_session_max_lifespan;
+  session->expires = std::min<std::int64_t>(now + idle, session->started + max);
+  rr.ctx.services().store->touch_user_session(session->id, now, session->expires);
   return session;
 }
 
@@ -193,7 +205,14 @@ void serve_authorize(OidcContext& ctx, const http::Request& req, http::Response&
     if (!e->redirect) return answer_error_page(*rr, res, e->error, e->detail);
     return answer_error(res, ar, e->error, e->description, rr->issuer);
   }
-  if (auto session = usable_session(*rr, ar)) return complete_authorization(*rr, res, ar, *session, false, {});
+  // id_token_hint (OIDC Core 3.1.2.1): an expired one is fine; a forged one is an error.
+  std::string hint_sub;
+  if (auto hint = params->get("id_token_hint"); hint && !hint->empty()) {
+    auto claims = verify_realm_token(rr->realm, *hint, rr->issuer, 0);
+    if (!claims || claim_string(*claims, "typ") != "ID") return answer_error(res, ar, "invalid_request", "Invalid IDToken", rr->issuer);
+    hint_sub = claim_string(*claims, "sub");
+  }
+  if (auto session = usable_session(*rr, ar, hint_sub)) return complete_authorization(*rr, res, ar, *session, false, {});
   if (ar.prompt == "none") return answer_error(res, ar, "login_required", "", rr->issuer);
   show_login(*rr, res, ar);
 }

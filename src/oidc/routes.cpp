@@ -2,6 +2,7 @@
 #include "oidc/discovery.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/grants.hpp"
+#include "oidc/token_support.hpp"
 
 namespace tessera::oidc {
 using http::Method;
@@ -74,6 +75,9 @@ void token_routes(http::Router& router, OidcContext& ctx) {
   endpoint(router, ctx, Method::POST, "/token", {"/token"}, "token", serve_token);
   endpoint(router, ctx, Method::GET, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
   endpoint(router, ctx, Method::POST, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
+  for (const char* path : {"/token", "/userinfo"})
+    router.add(Method::OPTIONS, std::string("/realms/{realm}/protocol/openid-connect") + path, "cors-preflight",
+               [](const auto& req, auto& res) { answer_cors_preflight(req, res); });
 }
 
 // Discovery is generated from this: what is registered here is what is advertised.

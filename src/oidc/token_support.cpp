@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <openssl/crypto.h>
 
+#include "oidc/redirect_uri.hpp"
+
 namespace tessera::oidc {
 namespace json = boost::json;
 
@@ -71,6 +73,46 @@ const model::Client* authenticate_client(const store::RealmSnapshot& realm, cons
     return nullptr;
   }
   return client;
+}
+
+namespace {
+
+std::string origin_of(std::string_view uri) {
+  std::size_t scheme = uri.find("://");
+  if (scheme == std::string_view::npos) return {};
+  std::size_t end = uri.find_first_of("/?#", scheme + 3);
+  return std::string(uri.substr(0, end));
+}
+
+}  // namespace
+
+void add_client_cors(const model::Client& client, const http::Request& req, http::Response& res, std::string_view base) {
+  std::string_view origin = req.header("origin");
+  if (origin.empty()) return;
+  bool allowed = false;
+  for (const auto& o : client.web_origins) {
+    if (o == "*" || o == origin) allowed = true;
+    if (o == "+")
+      for (const auto& uri : resolve_redirect_uris(client.redirect_uris, client.root_url, base))
+        allowed = allowed || origin_of(uri) == origin;
+  }
+  if (!allowed) return;
+  res.set_header("Access-Control-Allow-Origin", std::string(origin));
+  res.set_header("Access-Control-Allow-Credentials", "true");
+  res.set_header("Access-Control-Expose-Headers", "WWW-Authenticate");
+  res.set_header("Vary", "Origin");
+}
+
+void answer_cors_preflight(const http::Request& req, http::Response& res) {
+  res.status = 200;
+  std::string_view origin = req.header("origin");
+  if (origin.empty()) return;
+  res.set_header("Access-Control-Allow-Origin", std::string(origin));
+  res.set_header("Access-Control-Allow-Credentials", "true");
+  res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP");
+  res.set_header("Access-Control-Max-Age", "3600");
+  res.set_header("Vary", "Origin");
 }
 
 std::string claim_string(const json::object& o, std::string_view key) {

@@ -27,6 +27,13 @@ const model::Client* authenticate_client(const store::RealmSnapshot& realm, cons
 std::optional<boost::json::object> verify_realm_token(const store::RealmSnapshot& realm, std::string_view token,
                                                       std::string_view issuer, std::int64_t now);
 
+// CORS for browser clients (keycloak-compat §2): the request's Origin is
+// allowed when the client's webOrigins name it, hold "*", or hold "+" and
+// one of its redirect URIs has that origin.
+void add_client_cors(const model::Client& client, const http::Request& req, http::Response& res, std::string_view base);
+// OPTIONS preflight for the token-side endpoints.
+void answer_cors_preflight(const http::Request& req, http::Response& res);
+
 std::string claim_string(const boost::json::object& o, std::string_view key);
 std::int64_t claim_int(const boost::json::object& o, std::string_view key);
 

@@ -39,18 +39,6 @@ std::optional<std::string> bearer(const http::Request& req) {
   return std::nullopt;
 }
 
-void add_cors(const RealmRequest& rr, const model::Client& client, http::Response& res) {
-  std::string_view origin = rr.req.header("origin");
-  if (origin.empty()) return;
-  for (const auto& o : client.web_origins)
-    if (o == "*" || o == origin) {
-      res.set_header("Access-Control-Allow-Origin", std::string(origin));
-      res.set_header("Access-Control-Allow-Credentials", "true");
-      res.set_header("Vary", "Origin");
-      return;
-    }
-}
-
 }  // namespace
 
 void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name) {
@@ -82,7 +70,7 @@ void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& 
   if (client_session) add_requested_claims(client_session->claims_request, "userinfo", *user, claims_out);
   res.json(200, json::serialize(claims_out));
   res.set_header("Cache-Control", "no-store");
-  add_cors(*rr, *client, res);
+  add_client_cors(*client, req, res, rr->base);
 }
 
 }  // namespace tessera::oidc
