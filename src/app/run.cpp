@@ -12,6 +12,7 @@
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "app/management.hpp"
+#include "app/purger.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
 #include "login/authenticator.hpp"
@@ -118,6 +119,7 @@ int serve(const Config& c, Clock::time_point started) {
                  c.http_enabled ? std::to_string(c.http_port) : "off", tls ? std::to_string(c.https_port) : "off",
                  c.management_port);
   });
+  Purger purger(*store);
   server.run();
   pool.reset();  // finish queued logins while the server's contexts still exist
   spdlog::info("Tessera stopped");

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "admin/realm_factory.hpp"
+#include "app/purger.hpp"
 #include "store/realm_cache.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/store.hpp"
@@ -168,4 +169,16 @@ TEST_F(SqliteStoreTest, DefaultRoleSurvivesTheStore) {
   auto store = store::open_sqlite(path_);
   store->create_realm(admin::new_realm("demo"));
   EXPECT_EQ(store->load_realm_config("demo")->realm.default_role, "default-roles-demo");
+}
+
+TEST_F(SqliteStoreTest, PurgerRemovesExpiredItems) {
+  auto store = store::open_sqlite(path_);
+  store->put_item("code", "old", "v", 1);          // long expired
+  store->put_item("code", "live", "v", 4102444800);  // 2100
+  {
+    app::Purger purger(*store, std::chrono::seconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  }
+  EXPECT_EQ(store->consume_item("code", "old", 0).state, store::Store::Consumed::missing);
+  EXPECT_EQ(store->consume_item("code", "live", 0).state, store::Store::Consumed::now);
 }
