@@ -115,7 +115,8 @@ void add_security_headers(BeastResponse& out, const Response& res, bool secure) 
   if (secure) out.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 }
 
-BeastResponse to_beast(Response&& res, bool head, bool keep_alive, bool secure) {
+BeastResponse to_beast(Response&& res, bool head, bool keep_alive, bool secure,
+                       std::chrono::milliseconds idle = std::chrono::milliseconds(0)) {
   BeastResponse out{static_cast<bhttp::status>(res.status), 11};
   if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
   for (auto& [name, value] : res.headers) {
@@ -125,6 +126,10 @@ BeastResponse to_beast(Response&& res, bool head, bool keep_alive, bool secure) 
   add_security_headers(out, res, secure);
   out.set(bhttp::field::date, http_date());
   out.keep_alive(keep_alive);
+  // Tells clients when we will close an idle connection, so that they do not
+  // send a request on a socket we are closing at that moment.
+  if (keep_alive && idle.count() > 0)
+    out.set(bhttp::field::keep_alive, "timeout=" + std::to_string(std::max<long>(1, static_cast<long>(idle.count() / 1000))));
   if (res.status == 304 || res.status == 204) return out;  // RFC 9110 §8.6: no Content-Length here
   std::size_t size = res.body.size();
   if (!head) out.body() = std::move(res.body);
@@ -315,7 +320,7 @@ struct Server::Impl {
     else co_await dispatch(l, req, res);
     bool keep = well_formed && in.keep_alive() && !draining.load(std::memory_order_relaxed);
     int status = res.status;
-    BeastResponse out = to_beast(std::move(res), req.method == Method::HEAD, keep, req.secure);
+    BeastResponse out = to_beast(std::move(res), req.method == Method::HEAD, keep, req.secure, limits.read_timeout);
     // Observed before the write, so that a client which has its answer also
     // finds it counted (latency is the time to produce the response).
     notify(l, &req, status, req.route_id, t0);

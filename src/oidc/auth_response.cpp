@@ -32,9 +32,12 @@ std::string form_post_page(const std::string& action, const http::ParamList& par
 
 }  // namespace
 
-void answer_redirect(http::Response& res, const AuthRequest& ar, http::ParamList params, const std::string& issuer) {
+void answer_redirect(http::Response& res, const AuthRequest& ar, http::ParamList params, const std::string& issuer,
+                     http::ParamList middle, http::ParamList tail) {
   if (!ar.state.empty()) params.emplace_back("state", ar.state);
+  params.insert(params.end(), middle.begin(), middle.end());
   params.emplace_back("iss", issuer);
+  params.insert(params.end(), tail.begin(), tail.end());
   res.set_header("Cache-Control", "no-store");
   if (ar.response_mode == "form_post") {
     res.html(200, form_post_page(ar.redirect_uri, params));

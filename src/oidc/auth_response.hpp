@@ -22,7 +22,11 @@ struct RealmRequest {
   std::string realm_issuer;  // {base}/realms/{name}: signs browser cookies whichever layout served the request
 };
 
-void answer_redirect(http::Response& res, const AuthRequest& ar, http::ParamList params, const std::string& issuer);
+// Parameters go out as `head`, state, `middle`, iss, `tail`: Keycloak's order
+// is error, error_description, state, iss for errors and state,
+// session_state, iss, code for success.
+void answer_redirect(http::Response& res, const AuthRequest& ar, http::ParamList head, const std::string& issuer,
+                     http::ParamList middle = {}, http::ParamList tail = {});
 void answer_error(http::Response& res, const AuthRequest& ar, const std::string& error, const std::string& description,
                   const std::string& issuer);
 // HTML error page, status 400 unless given.

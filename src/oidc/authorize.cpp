@@ -33,6 +33,7 @@ std::string param(const http::Params& p, std::string_view name) { return std::st
 
 std::optional<AuthError> check_client(const store::RealmSnapshot& realm, const http::Params& p, const model::Client*& client) {
   if (p.count("client_id") > 1) return page("invalidParameterMessage", "client_id");
+  if (param(p, "client_id").empty()) return page("missingParameterMessage", "client_id");
   client = realm.find_client(param(p, "client_id"));
   if (!client || client->protocol != "openid-connect") return page("clientNotFoundMessage");
   if (!client->enabled) return page("clientDisabledMessage");
@@ -44,6 +45,9 @@ std::optional<AuthError> check_redirect_uri(const RealmRequest& rr, const model:
                                             AuthRequest& ar) {
   if (p.count("redirect_uri") > 1) return page("invalidParameterMessage", "redirect_uri");
   std::string requested = param(p, "redirect_uri");
+  // OIDC makes redirect_uri mandatory; only a plain OAuth request may fall back to the sole registered one.
+  std::string scope = " " + param(p, "scope") + " ";
+  if (requested.empty() && scope.find(" openid ") != std::string::npos) return page("invalidParameterMessage", "redirect_uri");
   std::string request_base = rr.base;
   auto matched = requested.empty() ? sole_redirect_uri(client.redirect_uris, client.root_url, request_base)
                                    : match_redirect_uri(requested, client.redirect_uris, client.root_url, request_base);
@@ -69,28 +73,32 @@ std::optional<AuthError> check_response(const model::Client& client, const http:
   return std::nullopt;
 }
 
+// Keycloak's order and messages (keycloak-compat §5.2) when the client
+// requires PKCE; RFC 7636 defaults otherwise.
 std::optional<AuthError> check_pkce(const model::Client& client, const http::Params& p, AuthRequest& ar) {
   ar.code_challenge = param(p, "code_challenge");
   ar.code_challenge_method = param(p, "code_challenge_method");
   auto required = client.attributes.find("pkce.code.challenge.method");
   std::string must = required == client.attributes.end() ? "" : required->second;
+  if (!must.empty()) {
+    if (ar.code_challenge_method.empty()) return redirect("invalid_request", "Missing parameter: code_challenge_method");
+    if (ar.code_challenge_method != must)
+      return redirect("invalid_request", "Invalid parameter: code challenge method is not configured one");
+    if (ar.code_challenge.empty()) return redirect("invalid_request", "Missing parameter: code_challenge");
+  }
   if (ar.code_challenge.empty()) {
-    if (!must.empty()) return redirect("invalid_request", "Missing parameter: code_challenge_method");
     if (!ar.code_challenge_method.empty()) return redirect("invalid_request", "Missing parameter: code_challenge");
     return std::nullopt;
   }
   if (ar.code_challenge_method.empty()) ar.code_challenge_method = "plain";  // RFC 7636 4.3
   auto method = parse_pkce_method(ar.code_challenge_method);
   if (!method) return redirect("invalid_request", "Invalid parameter: code challenge method is not supported.");
-  if (!must.empty() && must != ar.code_challenge_method)
-    return redirect("invalid_request", "Invalid parameter: code challenge method is not configured one.");
   if (!valid_code_challenge(ar.code_challenge, *method)) return redirect("invalid_request", "Invalid parameter: code_challenge");
   return std::nullopt;
 }
 
 std::optional<AuthError> check_prompt_and_rest(const http::Params& p, AuthRequest& ar) {
   ar.scope = param(p, "scope");
-  ar.state = param(p, "state");
   ar.nonce = param(p, "nonce");
   ar.prompt = param(p, "prompt");
   ar.login_hint = param(p, "login_hint");
@@ -119,6 +127,7 @@ std::optional<AuthError> parse_request(const RealmRequest& rr, const http::Param
   if (auto e = check_client(rr.realm, p, client)) return e;
   ar.client_id = client->client_id;
   if (auto e = check_redirect_uri(rr, *client, p, ar)) return e;
+  ar.state = param(p, "state");  // every error from here on goes back with it
   if (auto e = check_response(*client, p, ar)) return e;
   if (auto e = check_pkce(*client, p, ar)) return e;
   return check_prompt_and_rest(p, ar);

@@ -114,12 +114,12 @@ void send_code(const RealmRequest& rr, http::Response& res, const AuthRequest& a
                                    http::url_encode_component(code));
     return;
   }
-  http::ParamList params{{"code", code}};
+  http::ParamList middle;
   const model::Client* client = rr.realm.find_client(ar.client_id);
   bool exclude = client && client->attributes.count("exclude.session.state.from.auth.response") &&
                  client->attributes.at("exclude.session.state.from.auth.response") == "true";
-  if (!exclude) params.emplace_back("session_state", session.id);
-  answer_redirect(res, ar, std::move(params), ar.issuer);
+  if (!exclude) middle.emplace_back("session_state", session.id);
+  answer_redirect(res, ar, {}, ar.issuer, std::move(middle), {{"code", code}});
 }
 
 }  // namespace

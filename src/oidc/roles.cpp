@@ -105,7 +105,8 @@ EffectiveRoles effective_roles(const store::RealmSnapshot& realm, const model::U
   Expander ex(index);
   ex.add(user.realm_roles, user.client_roles);
   for (const auto* g : groups_with_ancestors(b, user)) ex.add(g->realm_roles, g->client_roles);
-  if (!b.realm.default_role.empty()) ex.add("", b.realm.default_role);
+  // The default role counts only where it is mapped (users created here get
+  // it explicitly); Keycloak's import does not grant it to users that do not list it.
   return ex.result();
 }
 

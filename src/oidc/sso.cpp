@@ -100,7 +100,8 @@ void Sso::set_identity(http::Response& res, const Identity& id, std::int64_t exp
 }
 
 void Sso::set_restart(http::Response& res, const json::object& request) const {
-  json::object claims{{"iat", now_s()}, {"exp", now_s() + realm_.realm().access_code_lifespan_login},
+  // Outlives the authentication session it restores: that is its purpose.
+  json::object claims{{"iat", now_s()}, {"exp", now_s() + realm_.realm().sso_session_max_lifespan},
                       {"iss", issuer_}, {"typ", "Restart"}, {"req", request}};
   res.set_header("Set-Cookie", cookie("KC_RESTART", sign(claims), std::nullopt, true));
 }

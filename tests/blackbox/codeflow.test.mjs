@@ -53,7 +53,7 @@ describe('browser authorization code flow', () => {
     await cb?.close();
   });
 
-  const base = (clientId = 'rp', extra = {}) => ({
+  const base = (clientId = 'rp2', extra = {}) => ({
     client_id: clientId, response_type: 'code', redirect_uri: cb.url, scope: 'openid', state: `st-${Math.random()}`, ...extra,
   });
 
@@ -132,7 +132,7 @@ describe('browser authorization code flow', () => {
 
       const tokens = await client.authorizationCodeGrant(config, cbUrl,
         { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
-      assert.equal(tokens.token_type, 'Bearer');
+      assert.equal(tokens.token_type.toLowerCase(), 'bearer'); // oauth4webapi lower-cases it
       const at = await jose.jwtVerify(tokens.access_token, JWKS, { issuer: ep.issuer, typ: 'JWT' });
       assert.equal(at.protectedHeader.alg, 'RS256');
       assert.equal(at.payload.typ, 'Bearer');
@@ -170,7 +170,7 @@ describe('browser authorization code flow', () => {
 
       await assert.rejects(client.refreshTokenGrant(config, refreshed.refresh_token),
         (e) => e.error === 'invalid_grant' && e.error_description === 'Session not active');
-      const none = base('rp', { prompt: 'none' });
+      const none = base('rp2', { prompt: 'none' });
       const p = callbackParams(await authorize(page, none, { expectLogin: false }), none);
       assert.equal(p.error, 'login_required');
     } finally {
@@ -197,6 +197,8 @@ describe('browser authorization code flow', () => {
       const fp = base('rp2', { state: longState, response_mode: 'form_post' });
       await page.goto(authUrl(ep, fp));
       const hit = await cb.next();
+      await waitForUrl(page, cb.url);
+      await page.waitForLoadState('load');
       assert.equal(hit.method, 'POST', 'form_post must deliver with POST');
       assert.match(hit.headers['content-type'] ?? '', /^application\/x-www-form-urlencoded/);
       assert.equal(hit.query, '', `form_post put parameters in the query: ${hit.url}`);
@@ -218,7 +220,7 @@ describe('browser authorization code flow', () => {
     const ctx = await browser.newContext();
     try {
       const page = await ctx.newPage();
-      await page.goto(authUrl(ep, base('rp', { login_hint: 'bob@example.com' })));
+      await page.goto(authUrl(ep, base('rp2', { login_hint: 'bob@example.com' })));
       assert.equal(await page.inputValue('#username'), 'bob@example.com');
       await page.fill('#password', 'wrong');
       const [resp] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('#kc-login')]);
@@ -235,13 +237,13 @@ describe('browser authorization code flow', () => {
     const de = await browser.newContext({ locale: 'de-DE' });
     try {
       const p1 = await en.newPage();
-      await p1.goto(authUrl(ep, base('rp', { ui_locales: 'de' })));
+      await p1.goto(authUrl(ep, base('rp2', { ui_locales: 'de' })));
       assert.match(await p1.title(), /^Anmelden bei /);
       assert.equal(await p1.getAttribute('html', 'lang'), 'de');
-      await p1.goto(authUrl(ep, base('rp')));
+      await p1.goto(authUrl(ep, base('rp2')));
       assert.match(await p1.title(), /^Sign in to /);
       const p2 = await de.newPage();
-      await p2.goto(authUrl(ep, base('rp')));
+      await p2.goto(authUrl(ep, base('rp2')));
       assert.match(await p2.title(), /^Anmelden bei /, 'Accept-Language: de-DE did not select German');
     } finally {
       await en.close();
@@ -318,7 +320,7 @@ describe('browser authorization code flow', () => {
     }
   });
 
-  it('prompt=none without a session redirects with login_required, state and iss (no code)', async () => {
+  it('prompt=none without a session: login_required with state and iss in query, fragment and form_post modes', async () => {
     const ctx = await browser.newContext();
     try {
       const page = await ctx.newPage();
@@ -326,6 +328,21 @@ describe('browser authorization code flow', () => {
       const p = callbackParams(await authorize(page, sent, { expectLogin: false }), sent);
       assert.equal(p.error, 'login_required');
       assert.equal(p.code, undefined);
+      // Errors use the requested response mode too (oidf §1.3: never in the query for fragment/form_post).
+      const fr = base('rp2', { prompt: 'none', response_mode: 'fragment' });
+      const furl = await authorize(page, fr, { expectLogin: false });
+      assert.equal(new URL(furl).search, '', `fragment-mode error in the query: ${furl}`);
+      assert.equal(callbackParams(furl, fr, { part: 'hash' }).error, 'login_required');
+      cb.drain();
+      const fp = base('rp2', { prompt: 'none', response_mode: 'form_post' });
+      await page.goto(authUrl(ep, fp));
+      const hit = await cb.next();
+      await waitForUrl(page, cb.url);
+      await page.waitForLoadState('load');
+      assert.equal(hit.method, 'POST');
+      assert.equal(hit.query, '', `form_post error in the query: ${hit.url}`);
+      const body = Object.fromEntries(new URLSearchParams(hit.body));
+      assert.deepEqual({ error: body.error, state: body.state, iss: body.iss }, { error: 'login_required', state: fp.state, iss: ep.issuer });
     } finally {
       await ctx.close();
     }

@@ -56,11 +56,19 @@ TEST(ClaimsScopes, GrantedScopeStringListsEveryScopeAndRoundTrips) {
 
 TEST(ClaimsRoles, DefaultRoleExpandsToAccountRoles) {
   World w;
-  w.user.realm_roles.clear();  // the default role applies even without the mapping
+  w.user.realm_roles = {"default-roles-demo"};  // mapped explicitly, as for users created here
   auto r = effective_roles(w.snapshot(), w.user);
   EXPECT_EQ(r.realm, (std::vector<std::string>{"default-roles-demo", "offline_access", "uma_authorization"}));
   ASSERT_EQ(r.clients.size(), 1u);
   EXPECT_EQ(r.clients.at("account"), (std::vector<std::string>{"manage-account", "manage-account-links", "view-profile"}));
+}
+
+TEST(ClaimsRoles, DefaultRoleOnlyWhereMapped) {
+  World w;
+  w.user.realm_roles.clear();  // Keycloak's import does not grant the default role implicitly
+  auto r = effective_roles(w.snapshot(), w.user);
+  EXPECT_TRUE(r.realm.empty());
+  EXPECT_TRUE(r.clients.empty());
 }
 
 TEST(ClaimsRoles, CompositesThroughGroupsAndParentsWithCycle) {

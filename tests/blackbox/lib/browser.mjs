@@ -29,6 +29,7 @@ export async function startCallbackServer() {
     req.on('data', (d) => { body += d; });
     req.on('end', () => {
       const u = new URL(req.url, `http://${req.headers.host}`);
+      if (u.pathname === '/favicon.ico') { res.writeHead(404, { connection: 'close' }); res.end(); return; }
       hits.push({ method: req.method, url: u.href, path: u.pathname, query: u.search, headers: req.headers, body });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', connection: 'close' });
       res.end('<!DOCTYPE html><title>callback</title><p>callback received</p>');
@@ -57,20 +58,6 @@ export async function startCallbackServer() {
     drain() { taken = hits.length; },
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
   };
-}
-
-/**
- * Navigates `page` to `url` and, if the login form appears, fills it and submits.
- * Returns after the page reached a URL matching `until` (a string prefix or RegExp).
- */
-export async function loginInPage(page, url, { username, password, rememberMe = false, until }) {
-  await page.goto(url);
-  if (await page.locator('#kc-form-login').count()) {
-    await page.fill('#username', username);
-    await page.fill('#password', password);
-    if (rememberMe) await page.check('#rememberMe');
-    await Promise.all([waitForUrl(page, until), page.click('#kc-login')]);
-  }
 }
 
 /** Waits until the page URL starts with `until` (string) or matches it (RegExp). */

@@ -155,5 +155,14 @@ export const jwtHeader = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[0], 'bas
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Compact description of a response for assertion messages (bug reports). */
-export const show = (r) => `${r.status} ${r.location ? `Location: ${r.location} ` : ''}${(r.text ?? '').slice(0, 600)}`;
+/** Compact description of a response for assertion messages (bug reports); HTML pages are summarised. */
+export function show(r) {
+  const head = `${r.status}${r.location ? ` Location: ${r.location}` : ''}`;
+  const text = r.text ?? '';
+  if (!/^\s*<!DOCTYPE html/i.test(text)) return `${head} ${text.slice(0, 600)}`;
+  const pick = (re) => re.exec(text)?.[1];
+  const forms = [...text.matchAll(/<form[^>]*id="([^"]*)"/g)].map((m) => m[1]);
+  return `${head} [HTML title=${JSON.stringify(pick(/<title>([^<]*)</))} h1=${JSON.stringify(pick(/<h1[^>]*>([^<]*)</))}`
+    + ` message=${JSON.stringify(pick(/<p class="instruction">([^<]*)</) ?? pick(/id="input-error"[^>]*>([^<]*)</))}`
+    + ` forms=${JSON.stringify(forms)}]`;
+}
