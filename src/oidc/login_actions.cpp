@@ -187,9 +187,12 @@ void serve_login_action(OidcContext& ctx, const http::Request& req, http::Respon
                                                                          : realm.sso_session_max_lifespan;
     model::UserSession us{jose::random_uuid(), realm.id, result.user->id, now, now, now,
                           now + std::min(idle, max), remember, false, username, {{"AUTH_TIME", std::to_string(now)}}};
-    rr.ctx.services().store->create_user_session(us);
     Sso(rr.realm, rr.req, rr.realm_issuer).set_identity(out, {us.id, us.user_id}, now + max, remember);
-    complete_authorization(rr, out, session.request, us, true, session.id);
+    // Session, spent authentication session and code: one commit.
+    rr.ctx.services().store->in_transaction([&] {
+      rr.ctx.services().store->create_user_session(us);
+      complete_authorization(rr, out, session.request, us, true, session.id);
+    });
     respond(std::move(out));
   };
   ctx.services().authenticator->authenticate(rr->realm.realm(), username, password, std::move(done));

@@ -26,7 +26,8 @@ void serve_token(OidcContext& ctx, const http::Request& req, http::Response& res
   if (form->first_duplicate()) return oauth_error(res, 400, "invalid_request", "duplicated parameter");
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   GrantRequest g{*rr, *client, *form, res, now};
-  grant->handle(g);
+  // One commit for the grant's writes (code spent, client session, rotation).
+  ctx.services().store->in_transaction([&] { grant->handle(g); });
   add_client_cors(*client, req, res, rr->base);
   if (res.status == 200 && ctx.services().metrics)
     ctx.services().metrics->count("tessera_tokens_issued_total", "grant_type", std::string(grant->name));

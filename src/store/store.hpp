@@ -3,6 +3,7 @@
 // (embedded default) now, PostgreSQL later; nothing here is SQLite-specific.
 // Calls may block on I/O: protocol code reaches configuration through
 // RealmCache, never through the store on the hot path.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -81,6 +82,11 @@ class Store {
   virtual void delete_item(std::string_view kind, std::string_view key) = 0;
   // Deletes expired items and sessions, at most `limit` rows; returns how many.
   virtual std::size_t purge_expired(std::int64_t now, std::size_t limit) = 0;
+
+  // Runs `work` (calls on this store) as one transaction: all of it is
+  // committed, or, if it throws, none of it. One commit instead of one per
+  // write is what keeps a login at a bounded number of durable writes.
+  virtual void in_transaction(const std::function<void()>& work) = 0;
 };
 
 // Opens (creating if needed) an SQLite database file and applies migrations.

@@ -54,21 +54,28 @@ class Database {
 };
 
 // Commits on commit(), rolls back if destroyed first (exception paths).
+// Inside an outer transaction (Store::in_transaction) it joins that one:
+// nothing is begun or committed here, and a failure propagates to the outer
+// owner, which rolls everything back.
 class Transaction {
  public:
-  explicit Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+  explicit Transaction(Database& db) : db_(db), outermost_(sqlite3_get_autocommit(db.handle()) != 0) {
+    if (outermost_) db_.exec("BEGIN IMMEDIATE");
+  }
   // Never throws: SQLite may already have rolled back by itself (I/O error,
   // disk full), and a throwing destructor during unwinding would terminate.
   ~Transaction() {
-    if (!done_ && !sqlite3_get_autocommit(db_.handle())) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (outermost_ && !done_ && !sqlite3_get_autocommit(db_.handle()))
+      sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
   void commit() {
-    db_.exec("COMMIT");
+    if (outermost_) db_.exec("COMMIT");
     done_ = true;
   }
 
  private:
   Database& db_;
+  bool outermost_;
   bool done_ = false;
 };
 

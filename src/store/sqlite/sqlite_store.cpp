@@ -223,6 +223,13 @@ class SqliteStore final : public Store {
   void delete_item(std::string_view kind, std::string_view key) override {
     locked([&] { sessions_.delete_item(kind, key); });
   }
+  void in_transaction(const std::function<void()>& work) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(db_);
+    work();
+    tx.commit();
+  }
+
   std::size_t purge_expired(std::int64_t now, std::size_t limit) override {
     return locked([&] { return sessions_.purge_expired(now, limit); });
   }
@@ -295,7 +302,7 @@ class SqliteStore final : public Store {
                      static_cast<int>(st.integer(7)), st.integer(8) != 0, st.integer(9) != 0, st.integer(10)});
   }
 
-  std::mutex mu_;
+  std::recursive_mutex mu_;  // recursive: in_transaction holds it while its work calls back in
   Database db_;
   sqlite::SessionTables sessions_;
 };
