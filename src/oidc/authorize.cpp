@@ -139,7 +139,7 @@ std::optional<AuthError> parse_request(const RealmRequest& rr, const http::Param
 std::optional<model::UserSession> usable_session(const RealmRequest& rr, const AuthRequest& ar, const std::string& hint_sub) {
   if (ar.prompt.find("login") != std::string::npos || ar.prompt.find("select_account") != std::string::npos)
     return std::nullopt;
-  auto id = Sso(rr.realm, rr.req, rr.realm_issuer).identity();
+  auto id = browser_state(rr).identity();
   if (!id) return std::nullopt;
   auto session = rr.ctx.services().store->find_user_session(id->session_id);
   std::int64_t now = now_s();
@@ -163,7 +163,7 @@ void show_login(const RealmRequest& rr, http::Response& res, const AuthRequest& 
   json::object value{{"request", ar.to_json()}, {"csrf", csrf}};
   rr.ctx.services().store->put_item("auth-session", id, json::serialize(value),
                                     now_s() + rr.realm.realm().access_code_lifespan_login);
-  Sso sso(rr.realm, rr.req, rr.realm_issuer);
+  Sso sso = browser_state(rr);
   sso.set_auth_session(res, id);
   sso.set_restart(res, ar.to_json());
   login::LoginPage page;

@@ -35,7 +35,7 @@ struct AuthSession {
 std::optional<AuthSession> load_auth_session(const RealmRequest& rr) {
   auto query = http::Params::parse(rr.req.query);
   std::string id(query ? query->get("session_code").value_or("") : "");
-  if (id.empty() || Sso(rr.realm, rr.req, rr.realm_issuer).auth_session_id() != id) return std::nullopt;
+  if (id.empty() || browser_state(rr).auth_session_id() != id) return std::nullopt;
   auto value = rr.ctx.services().store->get_item("auth-session", id, now_s());
   if (!value) return std::nullopt;
   boost::system::error_code ec;
@@ -55,7 +55,7 @@ std::optional<AuthSession> load_auth_session(const RealmRequest& rr) {
 // No live login in this tab: with an SSO session and the request recoverable
 // from KC_RESTART, tell the client as Keycloak does; otherwise a page.
 void answer_expired(const RealmRequest& rr, http::Response& res) {
-  Sso sso(rr.realm, rr.req, rr.realm_issuer);
+  Sso sso = browser_state(rr);
   auto restart = sso.restart();
   if (restart && sso.identity()) {
     AuthRequest ar = AuthRequest::from_json(*restart);
@@ -86,7 +86,7 @@ void show_consent(const RealmRequest& rr, http::Response& res, const model::Clie
   json::object value{{"request", ar.to_json()}, {"csrf", csrf}, {"stage", "consent"}, {"session_id", session.id}};
   rr.ctx.services().store->put_item("auth-session", id, json::serialize(value),
                                     now_s() + rr.realm.realm().access_code_lifespan_user_action);
-  Sso(rr.realm, rr.req, rr.realm_issuer).set_auth_session(res, id);
+  browser_state(rr).set_auth_session(res, id);
   login::ConsentPage page;
   const model::Realm& realm = rr.realm.realm();
   page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
@@ -128,7 +128,7 @@ void complete_authorization(const RealmRequest& rr, http::Response& res, const A
                             const model::UserSession& session, bool fresh_login, std::string_view auth_session_id) {
   const model::Client* client = rr.realm.find_client(ar.client_id);
   if (!client) return answer_error_page(rr, res, "clientNotFoundMessage");
-  Sso(rr.realm, rr.req, rr.realm_issuer).clear_restart(res);
+  browser_state(rr).clear_restart(res);
   if (!auth_session_id.empty()) rr.ctx.services().store->delete_item("auth-session", auth_session_id);
   if (client->consent_required) {
     auto scopes = consent_scopes(rr, *client, ar);
@@ -187,7 +187,7 @@ void serve_login_action(OidcContext& ctx, const http::Request& req, http::Respon
                                                                          : realm.sso_session_max_lifespan;
     model::UserSession us{jose::random_uuid(), realm.id, result.user->id, now, now, now,
                           now + std::min(idle, max), remember, false, username, {{"AUTH_TIME", std::to_string(now)}}};
-    Sso(rr.realm, rr.req, rr.realm_issuer).set_identity(out, {us.id, us.user_id}, now + max, remember);
+    browser_state(rr).set_identity(out, {us.id, us.user_id}, now + max, remember);
     // Session, spent authentication session and code: one commit.
     rr.ctx.services().store->in_transaction([&] {
       rr.ctx.services().store->create_user_session(us);

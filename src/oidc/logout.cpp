@@ -41,7 +41,7 @@ std::vector<std::string> post_logout_uris(const model::Client& c) {
 
 void finish_logout(const RealmRequest& rr, http::Response& res, const std::string& redirect, const std::string& state,
                    const std::string& hinted_session) {
-  Sso sso(rr.realm, rr.req, rr.realm_issuer);
+  Sso sso = browser_state(rr);
   store::Store& store = *rr.ctx.services().store;
   if (auto id = sso.identity()) store.delete_user_session(id->session_id);
   if (!hinted_session.empty()) store.delete_user_session(hinted_session);
@@ -107,7 +107,7 @@ void serve_logout(OidcContext& ctx, const http::Request& req, http::Response& re
     if (!match_redirect_uri(redirect, post_logout_uris(*client), client->root_url, rr->base))
       return answer_error_page(*rr, res, "invalidRedirectUriMessage");
   }
-  auto identity = Sso(rr->realm, req, rr->realm_issuer).identity();
+  auto identity = browser_state(*rr).identity();
   bool confirmed_by_hint = !hint.empty() && (!identity || identity->session_id == hinted_session);
   if (confirmed_by_hint) return finish_logout(*rr, res, redirect, state, hinted_session);
   // No hint (or a hint for another session): ask the user, with CSRF protection.

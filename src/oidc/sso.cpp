@@ -18,11 +18,9 @@ std::int64_t now_s() {
 }
 }  // namespace
 
-Sso::Sso(const store::RealmSnapshot& realm, const http::Request& req, std::string issuer)
+Sso::Sso(const store::RealmSnapshot& realm, const http::Request& req, std::string issuer, bool whole_host)
     : realm_(realm), req_(req), issuer_(std::move(issuer)) {
-  path_ = std::string(req.base_path) + "/realms/" + realm.realm().name + "/";
-  // The issuer-root layout serves /authorize at the root, which must see the SSO cookie too.
-  if (req.path.rfind("/realms/", 0) != 0) path_ = std::string(req.base_path) + "/";
+  path_ = std::string(req.base_path) + (whole_host ? "/" : "/realms/" + realm.realm().name + "/");
 }
 
 std::string Sso::sign(const json::object& claims) const {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "http/message.hpp"
+#include "oidc/auth_response.hpp"
 #include "store/realm_cache.hpp"
 
 namespace tessera::oidc {
@@ -21,7 +22,9 @@ struct Identity {
 
 class Sso {
  public:
-  Sso(const store::RealmSnapshot& realm, const http::Request& req, std::string issuer);
+  // `whole_host`: the realm is also served at the issuer root (--root-realm),
+  // so its cookies must reach /authorize there as well as /realms/{realm}/.
+  Sso(const store::RealmSnapshot& realm, const http::Request& req, std::string issuer, bool whole_host = false);
 
   std::optional<Identity> identity() const;   // from a valid KEYCLOAK_IDENTITY cookie
   std::optional<boost::json::object> restart() const;  // from a valid KC_RESTART cookie
@@ -42,5 +45,10 @@ class Sso {
   const http::Request& req_;
   std::string issuer_, path_;
 };
+
+// The browser state of a request, with the cookie scope its realm needs.
+inline Sso browser_state(const RealmRequest& rr) {
+  return Sso(rr.realm, rr.req, rr.realm_issuer, rr.ctx.root_realm() == rr.realm.realm().name);
+}
 
 }  // namespace tessera::oidc
