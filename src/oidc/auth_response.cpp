@@ -1,3 +1,4 @@
+#include "oidc/clock.hpp"
 #include "oidc/auth_response.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -13,10 +14,6 @@ namespace tessera::oidc {
 namespace json = boost::json;
 
 namespace {
-
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // form_post (OAuth 2.0 Form Post Response Mode): a page that posts the
 // parameters to the client. Without JavaScript the user presses the button.
@@ -61,13 +58,17 @@ void answer_error(http::Response& res, const AuthRequest& ar, const std::string&
 
 void answer_error_page(const RealmRequest& rr, http::Response& res, const std::string& message_key,
                        const std::string& detail, int status) {
-  login::ErrorPage page;
-  page.realm_title = rr.realm.realm().display_name.empty() ? rr.realm.realm().name : rr.realm.realm().display_name;
-  page.locale = rr.locale;
-  page.theme = rr.realm.realm().login_theme;
+  auto page = page_for<login::ErrorPage>(rr);
   page.message_key = message_key;
   page.message_detail = detail;
   res.html(status, rr.ctx.services().themes->render(page));
+}
+
+SessionLimits session_limits(const model::Realm& realm, bool remember_me) {
+  bool rm_idle = remember_me && realm.sso_session_idle_timeout_remember_me > 0;
+  bool rm_max = remember_me && realm.sso_session_max_lifespan_remember_me > 0;
+  return {rm_idle ? realm.sso_session_idle_timeout_remember_me : realm.sso_session_idle_timeout,
+          rm_max ? realm.sso_session_max_lifespan_remember_me : realm.sso_session_max_lifespan};
 }
 
 std::string code_key(std::string_view code) { return jose::base64url_encode(jose::sha256(code)); }
@@ -81,7 +82,7 @@ std::string issue_code(const RealmRequest& rr, const AuthRequest& ar, const mode
                      {"acr", fresh_login ? "1" : "0"},
                      {"issuer", ar.issuer.empty() ? rr.issuer : ar.issuer}};
   rr.ctx.services().store->put_item("code", code_key(code), json::serialize(value),
-                                    now_s() + rr.realm.realm().access_code_lifespan);
+                                    now_seconds() + rr.realm.realm().access_code_lifespan);
   return code;
 }
 

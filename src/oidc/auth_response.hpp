@@ -37,6 +37,23 @@ void answer_error_page(const RealmRequest& rr, http::Response& res, const std::s
 // nonce and session; returns the code to send.
 std::string issue_code(const RealmRequest& rr, const AuthRequest& ar, const model::UserSession& session, bool fresh_login);
 
+// SSO idle and max lifespans of a session, remember-me values where the realm sets them.
+struct SessionLimits {
+  int idle, max;
+};
+SessionLimits session_limits(const model::Realm& realm, bool remember_me);
+
+// A page with the realm's title, the request's locale and the realm's theme filled in.
+template <class Page>
+Page page_for(const RealmRequest& rr) {
+  Page page;
+  const model::Realm& realm = rr.realm.realm();
+  page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
+  page.locale = rr.locale;
+  page.theme = realm.login_theme;
+  return page;
+}
+
 // Key under which a code is stored: its SHA-256, so the database never holds a usable code.
 std::string code_key(std::string_view code);
 

@@ -1,6 +1,7 @@
 // The authorization endpoint as a pipeline of named checks: parameters,
 // client, redirect URI, response type and mode, PKCE, prompt; then SSO or
 // the login page (OIDC Core 3.1.2, RFC 6749 4.1, RFC 7636, RFC 9207).
+#include "oidc/clock.hpp"
 #include "oidc/authorize.hpp"
 
 #include <boost/json/parse.hpp>
@@ -21,10 +22,6 @@ namespace tessera::oidc {
 namespace json = boost::json;
 
 namespace {
-
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 AuthError page(std::string key, std::string detail = {}) { return {false, std::move(key), {}, std::move(detail)}; }
 AuthError redirect(std::string error, std::string description) { return {true, std::move(error), std::move(description), {}}; }
@@ -142,17 +139,13 @@ std::optional<model::UserSession> usable_session(const RealmRequest& rr, const A
   auto id = browser_state(rr).identity();
   if (!id) return std::nullopt;
   auto session = rr.ctx.services().store->find_user_session(id->session_id);
-  std::int64_t now = now_s();
+  std::int64_t now = now_seconds();
   if (!session || session->user_id != id->user_id || session->expires <= now || session->realm_id != rr.realm.realm().id)
     return std::nullopt;
   if (ar.max_age && now - session->auth_time > *ar.max_age) return std::nullopt;
   if (!hint_sub.empty() && hint_sub != session->user_id) return std::nullopt;
-  const model::Realm& realm = rr.realm.realm();
-  int idle = session->remember_me && realm.sso_session_idle_timeout_remember_me > 0 ? realm.sso_session_idle_timeout_remember_me
-                                                                                   : realm.sso_session_idle_timeout;
-  int max = session->remember_me && realm.sso_session_max_lifespan_remember_me > 0 ? realm.sso_session_max_lifespan_remember_me
-                                                                                  : realm.sso_session_max_lifespan;
-  session->expires = std::min<std::int64_t>(now + idle, session->started + max);
+  SessionLimits limits = session_limits(rr.realm.realm(), session->remember_me);
+  session->expires = std::min<std::int64_t>(now + limits.idle, session->started + limits.max);
   rr.ctx.services().store->touch_user_session(session->id, now, session->expires);
   return session;
 }
@@ -162,15 +155,12 @@ void show_login(const RealmRequest& rr, http::Response& res, const AuthRequest& 
   std::string csrf = jose::random_token(24);
   json::object value{{"request", ar.to_json()}, {"csrf", csrf}};
   rr.ctx.services().store->put_item("auth-session", id, json::serialize(value),
-                                    now_s() + rr.realm.realm().access_code_lifespan_login);
+                                    now_seconds() + rr.realm.realm().access_code_lifespan_login);
   Sso sso = browser_state(rr);
   sso.set_auth_session(res, id);
   sso.set_restart(res, ar.to_json());
-  login::LoginPage page;
+  auto page = page_for<login::LoginPage>(rr);
   const model::Realm& realm = rr.realm.realm();
-  page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
-  page.locale = rr.locale;
-  page.theme = realm.login_theme;
   page.action_url = rr.base + "/realms/" + realm.name + "/login-actions/authenticate?session_code=" + id +
                     "&client_id=" + http::url_encode_component(ar.client_id) + "&tab_id=" + id;
   page.csrf_token = csrf;

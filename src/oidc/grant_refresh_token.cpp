@@ -66,11 +66,8 @@ void grant_refresh_token(GrantRequest& g) {
     if (realm.offline_session_max_lifespan_enabled)
       session->expires = std::min<std::int64_t>(session->expires, session->started + realm.offline_session_max_lifespan);
   } else {
-    int idle = session->remember_me && realm.sso_session_idle_timeout_remember_me > 0
-                   ? realm.sso_session_idle_timeout_remember_me : realm.sso_session_idle_timeout;
-    int max = session->remember_me && realm.sso_session_max_lifespan_remember_me > 0
-                  ? realm.sso_session_max_lifespan_remember_me : realm.sso_session_max_lifespan;
-    session->expires = std::min<std::int64_t>(g.now + idle, session->started + max);
+    SessionLimits limits = session_limits(realm, session->remember_me);
+    session->expires = std::min<std::int64_t>(g.now + limits.idle, session->started + limits.max);
   }
   store.touch_user_session(session->id, g.now, session->expires);
   bool browser = session->notes.count("AUTH_TIME") > 0;

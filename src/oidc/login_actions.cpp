@@ -10,6 +10,7 @@
 #include "jose/random.hpp"
 #include "login/authenticator.hpp"
 #include "login/pages.hpp"
+#include "oidc/clock.hpp"
 #include "oidc/authorize.hpp"
 #include "oidc/redirect_uri.hpp"
 #include "oidc/sso.hpp"
@@ -18,10 +19,6 @@ namespace tessera::oidc {
 namespace json = boost::json;
 
 namespace {
-
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 bool same_secret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && !a.empty() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -36,7 +33,7 @@ std::optional<AuthSession> load_auth_session(const RealmRequest& rr) {
   auto query = http::Params::parse(rr.req.query);
   std::string id(query ? query->get("session_code").value_or("") : "");
   if (id.empty() || browser_state(rr).auth_session_id() != id) return std::nullopt;
-  auto value = rr.ctx.services().store->get_item("auth-session", id, now_s());
+  auto value = rr.ctx.services().store->get_item("auth-session", id, now_seconds());
   if (!value) return std::nullopt;
   boost::system::error_code ec;
   json::value v = json::parse(*value, ec);
@@ -85,13 +82,10 @@ void show_consent(const RealmRequest& rr, http::Response& res, const model::Clie
   std::string id = jose::random_token(24), csrf = jose::random_token(24);
   json::object value{{"request", ar.to_json()}, {"csrf", csrf}, {"stage", "consent"}, {"session_id", session.id}};
   rr.ctx.services().store->put_item("auth-session", id, json::serialize(value),
-                                    now_s() + rr.realm.realm().access_code_lifespan_user_action);
+                                    now_seconds() + rr.realm.realm().access_code_lifespan_user_action);
   browser_state(rr).set_auth_session(res, id);
-  login::ConsentPage page;
+  auto page = page_for<login::ConsentPage>(rr);
   const model::Realm& realm = rr.realm.realm();
-  page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
-  page.locale = rr.locale;
-  page.theme = realm.login_theme;
   page.client_name = client.name.empty() ? client.client_id : client.name;
   page.action_url = rr.base + "/realms/" + realm.name + "/login-actions/consent?session_code=" + id;
   page.csrf_token = csrf;
@@ -164,11 +158,8 @@ void serve_login_action(OidcContext& ctx, const http::Request& req, http::Respon
   auto done = [rr = *rr, session = *session, username, remember, respond](login::LoginResult result) mutable {
     http::Response out;
     if (result.status != login::LoginResult::Status::ok) {
-      login::LoginPage page;
+      auto page = page_for<login::LoginPage>(rr);
       const model::Realm& realm = rr.realm.realm();
-      page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
-      page.locale = rr.locale;
-      page.theme = realm.login_theme;
       page.action_url = rr.base + "/realms/" + realm.name + "/login-actions/authenticate?session_code=" + session.id +
                         "&client_id=" + http::url_encode_component(session.request.client_id) + "&tab_id=" + session.id;
       page.csrf_token = session.csrf;
@@ -180,14 +171,11 @@ void serve_login_action(OidcContext& ctx, const http::Request& req, http::Respon
       return respond(std::move(out));
     }
     const model::Realm& realm = rr.realm.realm();
-    std::int64_t now = now_s();
-    int idle = remember && realm.sso_session_idle_timeout_remember_me > 0 ? realm.sso_session_idle_timeout_remember_me
-                                                                          : realm.sso_session_idle_timeout;
-    int max = remember && realm.sso_session_max_lifespan_remember_me > 0 ? realm.sso_session_max_lifespan_remember_me
-                                                                         : realm.sso_session_max_lifespan;
+    std::int64_t now = now_seconds();
+    SessionLimits limits = session_limits(realm, remember);
     model::UserSession us{jose::random_uuid(), realm.id, result.user->id, now, now, now,
-                          now + std::min(idle, max), remember, false, username, {{"AUTH_TIME", std::to_string(now)}}};
-    browser_state(rr).set_identity(out, {us.id, us.user_id}, now + max, remember);
+                          now + std::min(limits.idle, limits.max), remember, false, username, {{"AUTH_TIME", std::to_string(now)}}};
+    browser_state(rr).set_identity(out, {us.id, us.user_id}, now + limits.max, remember);
     // Session, spent authentication session and code: one commit.
     rr.ctx.services().store->in_transaction([&] {
       rr.ctx.services().store->create_user_session(us);
@@ -217,8 +205,8 @@ void serve_consent_action(OidcContext& ctx, const http::Request& req, http::Resp
   if (stored)
     for (const auto& s : stored->scopes)
       if (std::find(scopes.begin(), scopes.end(), s) == scopes.end()) scopes.push_back(s);
-  ctx.services().store->put_consent({us->user_id, client->client_id, scopes, now_s()});
-  bool fresh = us->auth_time >= now_s() - 5;
+  ctx.services().store->put_consent({us->user_id, client->client_id, scopes, now_seconds()});
+  bool fresh = us->auth_time >= now_seconds() - 5;
   send_code(*rr, res, ar, *us, fresh);
 }
 
@@ -226,11 +214,7 @@ void serve_oob(OidcContext& ctx, const http::Request& req, http::Response& res, 
   auto rr = realm_request(ctx, req, res, realm_name);
   if (!rr) return;
   auto query = http::Params::parse(req.query);
-  login::OobPage page;
-  const model::Realm& realm = rr->realm.realm();
-  page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
-  page.locale = rr->locale;
-  page.theme = realm.login_theme;
+  auto page = page_for<login::OobPage>(*rr);
   page.code = std::string(query ? query->get("code").value_or("") : "");
   page.error = std::string(query ? query->get("error").value_or("") : "");
   res.html(200, ctx.services().themes->render(page));

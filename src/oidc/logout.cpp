@@ -9,6 +9,7 @@
 
 #include "jose/random.hpp"
 #include "login/pages.hpp"
+#include "oidc/clock.hpp"
 #include "oidc/authorize.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/redirect_uri.hpp"
@@ -18,10 +19,6 @@
 namespace tessera::oidc {
 
 namespace {
-
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::vector<std::string> post_logout_uris(const model::Client& c) {
   auto it = c.attributes.find("post.logout.redirect.uris");
@@ -54,11 +51,7 @@ void finish_logout(const RealmRequest& rr, http::Response& res, const std::strin
     res.set_header("Location", http::append_query(redirect, params));
     return;
   }
-  login::InfoPage page;
-  const model::Realm& realm = rr.realm.realm();
-  page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
-  page.locale = rr.locale;
-  page.theme = realm.login_theme;
+  auto page = page_for<login::InfoPage>(rr);
   page.message_key = "loggedOutMessage";
   res.html(200, rr.ctx.services().themes->render(page));
 }
@@ -66,7 +59,7 @@ void finish_logout(const RealmRequest& rr, http::Response& res, const std::strin
 void back_channel_logout(const RealmRequest& rr, const http::Request& req, const http::Params& form, http::Response& res) {
   const model::Client* client = authenticate_client(rr.realm, req, form, res);
   if (!client) return;
-  auto claims = verify_realm_token(rr.realm, *form.get("refresh_token"), rr.issuer, now_s());
+  auto claims = verify_realm_token(rr.realm, *form.get("refresh_token"), rr.issuer, now_seconds());
   std::string typ = claims ? claim_string(*claims, "typ") : "";
   if (!claims || (typ != "Refresh" && typ != "Offline")) return oauth_error(res, 400, "invalid_grant", "Invalid refresh token");
   if (claim_string(*claims, "azp") != client->client_id)
@@ -113,12 +106,9 @@ void serve_logout(OidcContext& ctx, const http::Request& req, http::Response& re
   // No hint (or a hint for another session): ask the user, with CSRF protection.
   std::string csrf = jose::random_token(24);
   boost::json::object value{{"redirect", redirect}, {"state", state}};
-  ctx.services().store->put_item("logout-confirm", csrf, boost::json::serialize(value), now_s() + 300);
-  login::LogoutConfirmPage page;
+  ctx.services().store->put_item("logout-confirm", csrf, boost::json::serialize(value), now_seconds() + 300);
+  auto page = page_for<login::LogoutConfirmPage>(*rr);
   const model::Realm& realm = rr->realm.realm();
-  page.realm_title = realm.display_name.empty() ? realm.name : realm.display_name;
-  page.locale = rr->locale;
-  page.theme = realm.login_theme;
   page.action_url = rr->base + "/realms/" + realm.name + "/protocol/openid-connect/logout/logout-confirm";
   page.csrf_token = csrf;
   res.html(200, ctx.services().themes->render(page));
@@ -130,7 +120,7 @@ void serve_logout_confirm(OidcContext& ctx, const http::Request& req, http::Resp
   if (!rr) return;
   auto form = http::Params::parse(req.body);
   std::string csrf(form ? form->get("csrf_token").value_or("") : "");
-  auto taken = csrf.empty() ? store::Store::TakeResult{} : ctx.services().store->consume_item("logout-confirm", csrf, now_s());
+  auto taken = csrf.empty() ? store::Store::TakeResult{} : ctx.services().store->consume_item("logout-confirm", csrf, now_seconds());
   if (taken.state != store::Store::Consumed::now) return answer_error_page(*rr, res, "invalidRequestMessage");
   boost::system::error_code ec;
   auto v = boost::json::parse(taken.value, ec);

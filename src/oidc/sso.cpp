@@ -1,3 +1,4 @@
+#include "oidc/clock.hpp"
 #include "oidc/sso.hpp"
 
 #include <boost/json/parse.hpp>
@@ -11,12 +12,6 @@
 
 namespace tessera::oidc {
 namespace json = boost::json;
-
-namespace {
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
 
 Sso::Sso(const store::RealmSnapshot& realm, const http::Request& req, std::string issuer, bool whole_host)
     : realm_(realm), req_(req), issuer_(std::move(issuer)) {
@@ -43,7 +38,7 @@ std::optional<json::object> Sso::verified(std::string_view token, std::string_vi
   auto iss = o.find("iss");
   if (t == o.end() || !t->value().is_string() || t->value().get_string() != typ) return std::nullopt;
   if (iss == o.end() || !iss->value().is_string() || iss->value().get_string() != issuer_) return std::nullopt;
-  if (exp != o.end() && (!exp->value().is_int64() || exp->value().get_int64() <= now_s())) return std::nullopt;
+  if (exp != o.end() && (!exp->value().is_int64() || exp->value().get_int64() <= now_seconds())) return std::nullopt;
   return o;
 }
 
@@ -87,19 +82,19 @@ std::string Sso::cookie(std::string_view name, std::string_view value, std::opti
 }
 
 void Sso::set_identity(http::Response& res, const Identity& id, std::int64_t expires, bool remember_me) const {
-  json::object claims{{"exp", expires}, {"iat", now_s()}, {"iss", issuer_}, {"sub", id.user_id},
+  json::object claims{{"exp", expires}, {"iat", now_seconds()}, {"iss", issuer_}, {"sub", id.user_id},
                       {"typ", "Serialized-ID"}, {"sid", id.session_id}};
   std::optional<long> max_age;
-  if (remember_me) max_age = static_cast<long>(std::max<std::int64_t>(0, expires - now_s()));
+  if (remember_me) max_age = static_cast<long>(std::max<std::int64_t>(0, expires - now_seconds()));
   res.set_header("Set-Cookie", cookie("KEYCLOAK_IDENTITY", sign(claims), max_age, true));
   // KEYCLOAK_SESSION: readable by the session iframe; a hash, not the id.
   res.set_header("Set-Cookie", cookie("KEYCLOAK_SESSION", jose::base64url_encode(jose::sha256(id.session_id)),
-                                      static_cast<long>(std::max<std::int64_t>(0, expires - now_s())), false));
+                                      static_cast<long>(std::max<std::int64_t>(0, expires - now_seconds())), false));
 }
 
 void Sso::set_restart(http::Response& res, const json::object& request) const {
   // Outlives the authentication session it restores: that is its purpose.
-  json::object claims{{"iat", now_s()}, {"exp", now_s() + realm_.realm().sso_session_max_lifespan},
+  json::object claims{{"iat", now_seconds()}, {"exp", now_seconds() + realm_.realm().sso_session_max_lifespan},
                       {"iss", issuer_}, {"typ", "Restart"}, {"req", request}};
   res.set_header("Set-Cookie", cookie("KC_RESTART", sign(claims), std::nullopt, true));
 }

@@ -40,12 +40,9 @@ Lifetimes lifetimes(const IssueRequest& in) {
   const model::Realm& realm = in.rr.realm.realm();
   std::int64_t lifespan = realm.access_token_lifespan;
   if (auto v = attribute(in.client, "access.token.lifespan"); !v.empty()) lifespan = std::atoll(v.c_str());
-  int idle = in.session.remember_me && realm.sso_session_idle_timeout_remember_me > 0 ? realm.sso_session_idle_timeout_remember_me
-                                                                                     : realm.sso_session_idle_timeout;
-  int max = in.session.remember_me && realm.sso_session_max_lifespan_remember_me > 0 ? realm.sso_session_max_lifespan_remember_me
-                                                                                    : realm.sso_session_max_lifespan;
-  std::int64_t session_end = in.session.offline ? in.session.expires : in.session.started + max;
-  return {std::min(in.now + lifespan, session_end), std::min(in.now + idle, session_end)};
+  SessionLimits limits = session_limits(realm, in.session.remember_me);
+  std::int64_t session_end = in.session.offline ? in.session.expires : in.session.started + limits.max;
+  return {std::min(in.now + lifespan, session_end), std::min(in.now + limits.idle, session_end)};
 }
 
 }  // namespace
