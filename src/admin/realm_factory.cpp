@@ -70,6 +70,10 @@ void fill_clients(model::RealmBundle& b, model::JsonReader& r) {
     if (!c.attributes.count("post.logout.redirect.uris")) c.attributes["post.logout.redirect.uris"] = "+";
     if (c.default_client_scopes.empty()) c.default_client_scopes = b.realm.default_default_client_scopes;
     if (c.optional_client_scopes.empty()) c.optional_client_scopes = b.realm.default_optional_client_scopes;
+    // Keycloak 26 attaches service_account (client_id, clientHost, clientAddress) to service-account clients.
+    bool has_sa_scope = std::find(c.default_client_scopes.begin(), c.default_client_scopes.end(), "service_account") !=
+                        c.default_client_scopes.end();
+    if (c.service_accounts_enabled && !has_sa_scope) c.default_client_scopes.push_back("service_account");
     if (!c.root_url.empty() && c.redirect_uris.empty() && c.root_url.find("${") == std::string::npos) {
       c.redirect_uris = {c.root_url + (c.root_url.back() == '/' ? "*" : "/*")};
       if (c.web_origins.empty()) c.web_origins = {"+"};  // the origin of the redirect URIs

@@ -89,7 +89,7 @@ int serve(const Config& c, Clock::time_point started) {
   } catch (const std::exception& e) {
     throw BadOption(std::string("--themes-dir: ") + e.what());
   }
-  oidc::OidcContext oidc_ctx(realms, {c.hostname}, c.root_realm, {store.get(), &authenticator, themes.get()});
+  oidc::OidcContext oidc_ctx(realms, {c.hostname}, c.root_realm, {store.get(), &authenticator, pool.get(), themes.get()});
   http::Router router;
   oidc::register_routes(router, oidc_ctx);
   std::vector<std::string> route_names;

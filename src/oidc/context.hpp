@@ -12,6 +12,7 @@
 namespace tessera::login {
 class Authenticator;
 class Themes;
+class WorkerPool;
 }  // namespace tessera::login
 
 namespace tessera::oidc {
@@ -40,6 +41,7 @@ struct ProviderFeatures {
 struct Services {
   store::Store* store = nullptr;
   login::Authenticator* authenticator = nullptr;
+  login::WorkerPool* pool = nullptr;  // CPU-heavy work off the I/O threads
   const login::Themes* themes = nullptr;
   http::Metrics* metrics = nullptr;  // tokens issued by grant type
 };

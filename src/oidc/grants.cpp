@@ -6,6 +6,8 @@ namespace tessera::oidc {
 const std::vector<GrantType>& grant_types() {
   static const std::vector<GrantType> table{
       {"authorization_code", grant_authorization_code},
+      {"client_credentials", grant_client_credentials},
+      {"password", grant_password, true},
       {"refresh_token", grant_refresh_token},
   };
   return table;

@@ -21,11 +21,14 @@ struct GrantRequest {
 struct GrantType {
   std::string_view name;
   void (*handle)(GrantRequest&);
+  bool on_worker_pool = false;  // CPU-heavy (password hashing): never on an I/O thread
 };
 
 const std::vector<GrantType>& grant_types();
 
 void grant_authorization_code(GrantRequest& g);
 void grant_refresh_token(GrantRequest& g);
+void grant_client_credentials(GrantRequest& g);
+void grant_password(GrantRequest& g);
 
 }  // namespace tessera::oidc

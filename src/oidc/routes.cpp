@@ -72,7 +72,15 @@ void browser_routes(http::Router& router, OidcContext& ctx) {
 
 void token_routes(http::Router& router, OidcContext& ctx) {
   using http::Method;
-  endpoint(router, ctx, Method::POST, "/token", {"/token"}, "token", serve_token);
+  // Asynchronous: the password grant hashes on the worker pool.
+  for (std::string path : {std::string("/realms/{realm}/protocol/openid-connect/token"), std::string("/token")}) {
+    bool root = path[1] != 'r';
+    if (root && ctx.root_realm().empty()) continue;
+    router.add_async(Method::POST, path, root ? "root-token" : "token",
+                     [&ctx, root](const http::Request& req, http::Responder respond) {
+                       serve_token(ctx, req, std::move(respond), root ? std::string_view(ctx.root_realm()) : req.params[0]);
+                     });
+  }
   endpoint(router, ctx, Method::GET, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
   endpoint(router, ctx, Method::POST, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
   for (const char* path : {"/token", "/userinfo"})

@@ -1,36 +1,72 @@
 // POST /protocol/openid-connect/token: checks in Keycloak's order (grant
 // type, client authentication, repeated parameters), then the grant's own
 // handler from the table in grants.cpp.
-#include <chrono>
-
+#include "login/worker_pool.hpp"
 #include "oidc/authorize.hpp"
+#include "oidc/clock.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/grants.hpp"
 #include "oidc/token_support.hpp"
 
 namespace tessera::oidc {
 
-void serve_token(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name) {
+namespace {
+
+// Everything a grant needs, kept alive until it has answered (it may run on
+// the worker pool after this function returned).
+struct TokenCall {
+  RealmRequest rr;
+  http::Params form;
+  const model::Client* client = nullptr;
+  const GrantType* grant = nullptr;
+  http::Response res;
+};
+
+void run_grant(OidcContext& ctx, TokenCall& call) {
+  GrantRequest g{call.rr, *call.client, call.form, call.res, now_seconds()};
+  // One commit for the grant's writes (code spent, client session, rotation).
+  ctx.services().store->in_transaction([&] { call.grant->handle(g); });
+  add_client_cors(*call.client, call.rr.req, call.res, call.rr.base);
+  if (call.res.status == 200 && ctx.services().metrics)
+    ctx.services().metrics->count("tessera_tokens_issued_total", "grant_type", std::string(call.grant->name));
+}
+
+}  // namespace
+
+void serve_token(OidcContext& ctx, const http::Request& req, http::Responder respond, std::string_view realm_name) {
+  http::Response res;
   auto rr = realm_request(ctx, req, res, realm_name);
-  if (!rr) return;
+  if (!rr) return respond(std::move(res));
   auto form = http::Params::parse(req.body);
-  if (!form) return oauth_error(res, 400, "invalid_request", "Invalid form body");
+  if (!form) {
+    oauth_error(res, 400, "invalid_request", "Invalid form body");
+    return respond(std::move(res));
+  }
   auto grant_name = form->get("grant_type");
-  if (!grant_name) return oauth_error(res, 400, "invalid_request", "Missing form parameter: grant_type");
   const GrantType* grant = nullptr;
   for (const auto& g : grant_types())
-    if (g.name == *grant_name) grant = &g;
-  if (!grant) return oauth_error(res, 400, "unsupported_grant_type", "Unsupported grant_type");
-  const model::Client* client = authenticate_client(rr->realm, req, *form, res);
-  if (!client) return;
-  if (form->first_duplicate()) return oauth_error(res, 400, "invalid_request", "duplicated parameter");
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  GrantRequest g{*rr, *client, *form, res, now};
-  // One commit for the grant's writes (code spent, client session, rotation).
-  ctx.services().store->in_transaction([&] { grant->handle(g); });
-  add_client_cors(*client, req, res, rr->base);
-  if (res.status == 200 && ctx.services().metrics)
-    ctx.services().metrics->count("tessera_tokens_issued_total", "grant_type", std::string(grant->name));
+    if (grant_name && g.name == *grant_name) grant = &g;
+  if (!grant_name) oauth_error(res, 400, "invalid_request", "Missing form parameter: grant_type");
+  else if (!grant) oauth_error(res, 400, "unsupported_grant_type", "Unsupported grant_type");
+  const model::Client* client = grant ? authenticate_client(rr->realm, req, *form, res) : nullptr;
+  if (client && form->first_duplicate()) {
+    oauth_error(res, 400, "invalid_request", "duplicated parameter");
+    client = nullptr;
+  }
+  if (!client) return respond(std::move(res));
+  auto call = std::make_shared<TokenCall>(TokenCall{std::move(*rr), std::move(*form), client, grant, {}});
+  if (!grant->on_worker_pool) {
+    run_grant(ctx, *call);
+    return respond(std::move(call->res));
+  }
+  bool queued = ctx.services().pool->submit([&ctx, call, respond] {
+    run_grant(ctx, *call);
+    respond(std::move(call->res));
+  });
+  if (!queued) {
+    oauth_error(res, 503, "temporarily_unavailable", "Server busy");
+    respond(std::move(res));
+  }
 }
 
 }  // namespace tessera::oidc

@@ -98,7 +98,8 @@ IssueResult issue_tokens(const IssueRequest& in) {
     add_requested_claims(in.claims_request, "id_token", in.user, id_claims);
     if (!sign(in, *id_alg, id_claims, id_token)) return no_key;
   }
-  bool with_refresh = attribute(in.client, "use.refresh.tokens") != "false";
+  bool transient = in.session.id.empty();
+  bool with_refresh = in.refresh_allowed && !transient && attribute(in.client, "use.refresh.tokens") != "false";
   std::string jti = in.refresh_jti.empty() ? jose::random_uuid() : in.refresh_jti;
   const model::UserSession& refresh_session = offline ? *offline : in.session;
   std::int64_t refresh_exp = life.refresh_exp;
@@ -118,7 +119,7 @@ IssueResult issue_tokens(const IssueRequest& in) {
   out["token_type"] = attribute(in.client, "token.response.type.bearer.lower-case") == "true" ? "bearer" : "Bearer";
   if (openid) out["id_token"] = id_token;
   out["not-before-policy"] = in.rr.realm.realm().not_before;
-  out["session_state"] = in.session.id;
+  if (!transient) out["session_state"] = in.session.id;
   out["scope"] = token_scope_string(in.scope, scopes);
   return {200, {}, {}, json::serialize(out)};
 }

@@ -12,7 +12,7 @@ struct IssueRequest {
   const RealmRequest& rr;
   const model::Client& client;
   const model::User& user;
-  const model::UserSession& session;
+  const model::UserSession& session;  // an empty id is a transient session (client_credentials)
   std::string scope;          // requested scope (space-separated), as granted
   std::string nonce;
   std::string acr = "1";
@@ -21,6 +21,7 @@ struct IssueRequest {
   bool browser_login = true;
   std::string refresh_jti;    // the new refresh token's id; generated when empty
   std::string claims_request; // the authorization request's `claims` parameter, kept for userinfo
+  bool refresh_allowed = true;  // false: no refresh token whatever the client says
 };
 
 struct IssueResult {

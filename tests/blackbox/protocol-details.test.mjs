@@ -93,7 +93,7 @@ describe('protocol details', () => {
     const d = (await request(disc())).json;
     const endpoints = Object.keys(d).filter((k) => k.endsWith('_endpoint')).sort();
     assert.deepEqual(endpoints, ['authorization_endpoint', 'end_session_endpoint', 'token_endpoint', 'userinfo_endpoint']);
-    assert.deepEqual(d.grant_types_supported, ['authorization_code', 'refresh_token']);
+    assert.deepEqual(d.grant_types_supported, ['authorization_code', 'client_credentials', 'password', 'refresh_token']);
     assert.deepEqual(d.response_types_supported, ['code']);
     assert.deepEqual(d.code_challenge_methods_supported, ['plain', 'S256']);
     assert.deepEqual(d.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
