@@ -14,6 +14,8 @@ void serve_realm_info(OidcContext& ctx, const http::Request& req, http::Response
 
 void serve_token(OidcContext& ctx, const http::Request& req, http::Responder respond, std::string_view realm_name);
 void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name);
+void serve_introspection(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name);
+void serve_revocation(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name);
 void serve_logout(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name);
 void serve_logout_confirm(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name);
 

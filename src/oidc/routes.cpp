@@ -83,7 +83,9 @@ void token_routes(http::Router& router, OidcContext& ctx) {
   }
   endpoint(router, ctx, Method::GET, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
   endpoint(router, ctx, Method::POST, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
-  for (const char* path : {"/token", "/userinfo"})
+  endpoint(router, ctx, Method::POST, "/token/introspect", {"/introspect"}, "introspect", serve_introspection);
+  endpoint(router, ctx, Method::POST, "/revoke", {"/revoke"}, "revoke", serve_revocation);
+  for (const char* path : {"/token", "/userinfo", "/revoke"})
     router.add(Method::OPTIONS, std::string("/realms/{realm}/protocol/openid-connect") + path, "cors-preflight",
                [](const auto& req, auto& res) { answer_cors_preflight(req, res); });
 }
@@ -92,6 +94,7 @@ void token_routes(http::Router& router, OidcContext& ctx) {
 void enable_features(OidcContext& ctx) {
   ProviderFeatures& f = ctx.features();
   f.authorization_endpoint = f.token_endpoint = f.userinfo_endpoint = f.end_session_endpoint = true;
+  f.introspection_endpoint = f.revocation_endpoint = true;
   f.grant_types.clear();
   for (const auto& g : grant_types()) f.grant_types.emplace_back(g.name);
   f.response_types = {"code"};

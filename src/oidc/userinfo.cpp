@@ -2,11 +2,12 @@
 // with Keycloak's refusals: empty body, the error in WWW-Authenticate.
 #include <boost/json/serialize.hpp>
 
-#include <chrono>
 
 #include "oidc/authorize.hpp"
 #include "oidc/claims.hpp"
 #include "oidc/claims_request.hpp"
+#include "oidc/clock.hpp"
+#include "oidc/token_check.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/token_support.hpp"
 
@@ -47,25 +48,23 @@ void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& 
   const std::string& name = rr->realm.realm().name;
   auto token = bearer(req);
   if (!token) return refuse(res, name, 401, "", "");
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto claims = verify_realm_token(rr->realm, *token, rr->issuer, now);
-  if (!claims || claim_string(*claims, "typ") != "Bearer") return refuse(res, name, 401, "invalid_token", "Token verification failed");
-  const model::Client* client = rr->realm.find_client(claim_string(*claims, "azp"));
-  if (!client) return refuse(res, name, 401, "invalid_token", "Token verification failed");
-  auto light = client->attributes.find("client.use.lightweight.access.token.enabled");
-  if (light != client->attributes.end() && light->second == "true")
+  std::int64_t now = now_seconds();
+  auto live = live_token(*rr, *token, now);
+  if (!live || live->typ != "Bearer" || !live->user) return refuse(res, name, 401, "invalid_token", "Token verification failed");
+  const model::Client* client = live->client;
+  if (lightweight_client(*client))
     return refuse(res, name, 401, "invalid_token", "Lightweight access token not allowed for userinfo endpoint");
-  std::string scope = " " + claim_string(*claims, "scope") + " ";
+  std::string scope = " " + claim_string(live->claims, "scope") + " ";
   if (scope.find(" openid ") == std::string::npos) return refuse(res, name, 403, "insufficient_scope", "Missing openid scope");
-  store::Store& store = *ctx.services().store;
-  auto session = store.find_user_session(claim_string(*claims, "sid"));
-  if (!session || session->expires <= now) return refuse(res, name, 401, "invalid_token", "Session expired");
-  auto user = store.find_user_by_id(rr->realm.realm().id, session->user_id);
-  if (!user || !user->enabled) return refuse(res, name, 401, "invalid_token", "Token verification failed");
-  auto client_session = store.find_client_session(session->id, client->client_id);
-  std::string granted = client_session ? client_session->scope : claim_string(*claims, "scope");
+  // A token without a session (client_credentials) is answered from a transient one, as Keycloak does.
+  model::UserSession transient;
+  const model::UserSession* session = live->session ? &*live->session : &transient;
+  auto& user = live->user;
+  auto client_session = live->session ? ctx.services().store->find_client_session(session->id, client->client_id)
+                                      : std::nullopt;
+  std::string granted = client_session ? client_session->scope : claim_string(live->claims, "scope");
   auto scopes = granted_scopes(rr->realm, *client, granted);
-  TokenInput t{rr->realm, *client, *user, &*session, scopes, granted, rr->issuer, now, "", true, "1", "onrtac", rr->base};
+  TokenInput t{rr->realm, *client, *user, session, scopes, granted, rr->issuer, now, "", true, "1", "onrtac", rr->base};
   json::object claims_out = userinfo_claims(t);
   if (client_session) add_requested_claims(client_session->claims_request, "userinfo", *user, claims_out);
   res.json(200, json::serialize(claims_out));

@@ -58,6 +58,7 @@ class Store {
   virtual void put_client_session(const model::ClientSession& session) = 0;  // insert or replace
   virtual std::optional<model::ClientSession> find_client_session(std::string_view user_session_id,
                                                                   std::string_view client_id) = 0;
+  virtual void delete_client_session(std::string_view user_session_id, std::string_view client_id) = 0;
   // Advances the rotation marker only if it still equals `expected_jti`
   // (atomic compare-and-set): false means another request used it first.
   virtual bool rotate_refresh(std::string_view user_session_id, std::string_view client_id,

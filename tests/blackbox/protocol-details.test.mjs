@@ -92,7 +92,8 @@ describe('protocol details', () => {
   it('discovery advertises exactly what is implemented and overrides defaults that would over-claim', async () => {
     const d = (await request(disc())).json;
     const endpoints = Object.keys(d).filter((k) => k.endsWith('_endpoint')).sort();
-    assert.deepEqual(endpoints, ['authorization_endpoint', 'end_session_endpoint', 'token_endpoint', 'userinfo_endpoint']);
+    assert.deepEqual(endpoints, ['authorization_endpoint', 'end_session_endpoint', 'introspection_endpoint', 'revocation_endpoint',
+      'token_endpoint', 'userinfo_endpoint']);
     assert.deepEqual(d.grant_types_supported, ['authorization_code', 'client_credentials', 'password', 'refresh_token']);
     assert.deepEqual(d.response_types_supported, ['code']);
     assert.deepEqual(d.code_challenge_methods_supported, ['plain', 'S256']);

@@ -99,6 +99,11 @@ std::optional<model::ClientSession> SessionTables::find_client_session(std::stri
                               st.integer(2), st.text(3), static_cast<int>(st.integer(4)), st.text(5)};
 }
 
+void SessionTables::delete_client_session(std::string_view user_session_id, std::string_view client_id) {
+  db_.prepare("DELETE FROM client_session WHERE user_session_id = ? AND client_id = ?")
+      .bind(1, user_session_id).bind(2, client_id).run();
+}
+
 bool SessionTables::rotate_refresh(std::string_view user_session_id, std::string_view client_id,
                                    std::string_view expected_jti, std::string_view next_jti, std::int64_t now) {
   db_.prepare("UPDATE client_session SET refresh_jti = ?, last_refresh = ? "

@@ -21,6 +21,7 @@ class SessionTables {
   bool delete_user_session(std::string_view id);
   void put_client_session(const model::ClientSession& s);
   std::optional<model::ClientSession> find_client_session(std::string_view user_session_id, std::string_view client_id);
+  void delete_client_session(std::string_view user_session_id, std::string_view client_id);
   bool rotate_refresh(std::string_view user_session_id, std::string_view client_id, std::string_view expected_jti,
                       std::string_view next_jti, std::int64_t now);
   std::optional<model::Consent> find_consent(std::string_view user_id, std::string_view client_id);

@@ -200,6 +200,9 @@ class SqliteStore final : public Store {
   std::optional<model::ClientSession> find_client_session(std::string_view us, std::string_view client) override {
     return locked([&] { return sessions_.find_client_session(us, client); });
   }
+  void delete_client_session(std::string_view us, std::string_view client) override {
+    locked([&] { sessions_.delete_client_session(us, client); });
+  }
   bool rotate_refresh(std::string_view us, std::string_view client, std::string_view expected, std::string_view next,
                       std::int64_t now) override {
     return locked([&] { return sessions_.rotate_refresh(us, client, expected, next, now); });

@@ -1,0 +1,45 @@
+#include "oidc/token_check.hpp"
+
+#include "oidc/token_support.hpp"
+
+namespace tessera::oidc {
+
+std::optional<LiveToken> parse_token(const RealmRequest& rr, std::string_view token) {
+  auto claims = verify_realm_token(rr.realm, token, rr.issuer, 0);  // exp checked by live_token
+  if (!claims) return std::nullopt;
+  LiveToken t;
+  t.typ = claim_string(*claims, "typ");
+  if (t.typ != "Bearer" && t.typ != "Refresh" && t.typ != "Offline") return std::nullopt;
+  t.client = rr.realm.find_client(claim_string(*claims, "azp"));
+  if (!t.client) return std::nullopt;
+  t.claims = std::move(*claims);
+  return t;
+}
+
+std::optional<LiveToken> live_token(const RealmRequest& rr, std::string_view token, std::int64_t now) {
+  auto t = parse_token(rr, token);
+  if (!t || !t->client->enabled) return std::nullopt;
+  if (auto exp = claim_int(t->claims, "exp"); exp && exp <= now) return std::nullopt;
+  store::Store& store = *rr.ctx.services().store;
+  std::string jti = claim_string(t->claims, "jti");
+  if (!jti.empty() && store.get_item("revoked-token", jti, now)) return std::nullopt;
+  std::string sid = claim_string(t->claims, "sid");
+  std::string user_id = claim_string(t->claims, "sub");
+  if (!sid.empty()) {
+    t->session = store.find_user_session(sid);
+    if (!t->session || t->session->expires <= now) return std::nullopt;
+    if (t->typ != "Bearer" && !store.find_client_session(sid, t->client->client_id)) return std::nullopt;
+    user_id = t->session->user_id;  // lightweight tokens carry no sub
+  }
+  if (!user_id.empty()) {
+    t->user = store.find_user_by_id(rr.realm.realm().id, user_id);
+    if (!t->user || !t->user->enabled) return std::nullopt;
+  }
+  return t;
+}
+
+void revoke_token_id(const RealmRequest& rr, const std::string& jti, std::int64_t expires) {
+  if (!jti.empty()) rr.ctx.services().store->put_item("revoked-token", jti, "", expires);
+}
+
+}  // namespace tessera::oidc
