@@ -54,19 +54,54 @@ std::optional<AuthError> check_redirect_uri(const RealmRequest& rr, const model:
   return std::nullopt;
 }
 
+// The response types of OIDC Core 3 (words in any order), normalised to
+// Keycloak's spelling; empty when unknown.
+std::string normalise_response_type(std::string_view value) {
+  bool code = false, id_token = false, token = false;
+  std::size_t pos = 0;
+  while (pos <= value.size()) {
+    std::size_t end = value.find(' ', pos);
+    if (end == std::string_view::npos) end = value.size();
+    std::string_view word = value.substr(pos, end - pos);
+    if (word == "code") code = true;
+    else if (word == "id_token") id_token = true;
+    else if (word == "token") token = true;
+    else if (!word.empty()) return {};
+    pos = end + 1;
+  }
+  std::string out = code ? "code" : "";
+  if (id_token) out += out.empty() ? "id_token" : " id_token";
+  if (token) out += out.empty() ? "token" : " token";
+  return out == "token" ? "" : out;  // a bare access token without OIDC is not offered
+}
+
 // From here on errors go back to the client, so the response mode comes first.
 std::optional<AuthError> check_response(const model::Client& client, const http::Params& p, AuthRequest& ar) {
-  ar.response_type = param(p, "response_type");
+  std::string requested_type = param(p, "response_type");
+  ar.response_type = normalise_response_type(requested_type);
+  bool front_channel = ar.response_type.find("token") != std::string::npos;  // id_token or token
   std::string mode = param(p, "response_mode");
-  if (!mode.empty() && mode != "query" && mode != "fragment" && mode != "form_post")
+  if (!mode.empty() && mode != "query" && mode != "fragment" && mode != "form_post") {
+    ar.response_mode = front_channel ? "fragment" : "query";
     return redirect("invalid_request", "Invalid parameter: response_mode");
-  ar.response_mode = mode.empty() ? "query" : mode;
-  if (auto dup = p.first_duplicate()) return redirect("invalid_request", "duplicated parameter");
-  if (ar.response_type.empty()) return redirect("invalid_request", "Missing parameter: response_type");
-  if (ar.response_type != "code") return redirect("unsupported_response_type", "Unsupported response_type");
-  if (!client.standard_flow_enabled)
+  }
+  ar.response_mode = !mode.empty() ? mode : front_channel ? "fragment" : "query";
+  if (p.first_duplicate()) return redirect("invalid_request", "duplicated parameter");
+  if (requested_type.empty()) return redirect("invalid_request", "Missing parameter: response_type");
+  if (ar.response_type.empty()) return redirect("unsupported_response_type", "Unsupported response_type");
+  if (front_channel && ar.response_mode == "query") {
+    ar.response_mode = "fragment";  // tokens, and errors about them, never travel in a query
+    return redirect("invalid_request", "Response_mode 'query' not allowed for implicit or hybrid flow");
+  }
+  bool code = ar.response_type.rfind("code", 0) == 0;
+  if (code && !client.standard_flow_enabled)
     return redirect("unauthorized_client", "Client is not allowed to initiate browser login with given response_type. "
                                            "Standard flow is disabled for the client.");
+  if (front_channel && !client.implicit_flow_enabled)
+    return redirect("unauthorized_client", "Client is not allowed to initiate browser login with given response_type. "
+                                           "Implicit flow is disabled for the client.");
+  if (ar.response_type.find("id_token") != std::string::npos && param(p, "nonce").empty())
+    return redirect("invalid_request", "Missing parameter: nonce");
   return std::nullopt;
 }
 

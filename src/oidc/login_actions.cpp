@@ -14,6 +14,7 @@
 #include "oidc/authorize.hpp"
 #include "oidc/redirect_uri.hpp"
 #include "oidc/sso.hpp"
+#include "oidc/token_issuer.hpp"
 
 namespace tessera::oidc {
 namespace json = boost::json;
@@ -99,21 +100,43 @@ void show_consent(const RealmRequest& rr, http::Response& res, const model::Clie
   res.set_header("Cache-Control", "no-store");
 }
 
+// The authorization response: a code, and for the implicit and hybrid flows
+// tokens as well (OIDC Core 3.2.2.5, 3.3.2.5).
 void send_code(const RealmRequest& rr, http::Response& res, const AuthRequest& ar, const model::UserSession& session,
                bool fresh_login) {
-  std::string code = issue_code(rr, ar, session, fresh_login);
-  if (ar.redirect_uri == kOobRedirectUri) {
+  bool want_code = ar.response_type.rfind("code", 0) == 0;
+  std::string code = want_code ? issue_code(rr, ar, session, fresh_login) : std::string();
+  if (want_code && ar.response_type == "code" && ar.redirect_uri == kOobRedirectUri) {
     res.status = 302;
     res.set_header("Location", rr.base + "/realms/" + rr.realm.realm().name + "/protocol/openid-connect/oauth/oob?code=" +
                                    http::url_encode_component(code));
     return;
   }
-  http::ParamList middle;
+  http::ParamList middle, tail;
   const model::Client* client = rr.realm.find_client(ar.client_id);
   bool exclude = client && client->attributes.count("exclude.session.state.from.auth.response") &&
                  client->attributes.at("exclude.session.state.from.auth.response") == "true";
   if (!exclude) middle.emplace_back("session_state", session.id);
-  answer_redirect(res, ar, {}, ar.issuer, std::move(middle), {{"code", code}});
+  std::string words = " " + ar.response_type + " ";
+  bool want_token = words.find(" token ") != std::string::npos;
+  bool want_id = words.find(" id_token ") != std::string::npos;
+  if (want_token || want_id) {
+    auto user = rr.ctx.services().store->find_user_by_id(rr.realm.realm().id, session.user_id);
+    if (!user || !client) return answer_error(res, ar, "server_error", "", ar.issuer);
+    IssueRequest in{rr, *client, *user, session, ar.scope, ar.nonce, fresh_login ? "1" : "0", "onrtim",
+                    now_seconds(), true, {}, ar.claims, false};
+    FrontChannelTokens tokens;
+    if (!issue_front_channel(in, want_token, want_id, code, ar.state, tokens))
+      return answer_error(res, ar, "server_error", "", ar.issuer);
+    if (want_token) {
+      tail.emplace_back("access_token", tokens.access_token);
+      tail.emplace_back("token_type", "Bearer");
+      tail.emplace_back("expires_in", std::to_string(tokens.expires_in));
+    }
+    if (want_id) tail.emplace_back("id_token", tokens.id_token);
+  }
+  if (want_code) tail.emplace_back("code", code);
+  answer_redirect(res, ar, {}, ar.issuer, std::move(middle), std::move(tail));
 }
 
 }  // namespace

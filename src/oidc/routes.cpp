@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "oidc/authorize.hpp"
 #include "oidc/discovery.hpp"
 #include "oidc/endpoints.hpp"
@@ -97,7 +99,9 @@ void enable_features(OidcContext& ctx) {
   f.introspection_endpoint = f.revocation_endpoint = true;
   f.grant_types.clear();
   for (const auto& g : grant_types()) f.grant_types.emplace_back(g.name);
-  f.response_types = {"code"};
+  f.grant_types.emplace_back("implicit");  // served by the authorization endpoint, listed like Keycloak does
+  std::sort(f.grant_types.begin(), f.grant_types.end());
+  f.response_types = {"code", "id_token", "id_token token", "code id_token", "code token", "code id_token token"};
   f.response_modes = {"query", "fragment", "form_post"};
   f.token_endpoint_auth_methods = {"client_secret_basic", "client_secret_post"};
   f.code_challenge_methods = {"plain", "S256"};

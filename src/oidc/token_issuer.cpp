@@ -124,4 +124,25 @@ IssueResult issue_tokens(const IssueRequest& in) {
   return {200, {}, {}, json::serialize(out)};
 }
 
+bool issue_front_channel(const IssueRequest& in, bool access, bool id, std::string_view code, std::string_view state,
+                         FrontChannelTokens& out) {
+  auto scopes = granted_scopes(in.rr.realm, in.client, in.scope);
+  TokenInput t{in.rr.realm, in.client, in.user, &in.session, scopes, in.scope, in.rr.issuer, in.now, in.nonce,
+               in.browser_login, in.acr, in.grant_prefix, in.rr.base};
+  // accessTokenLifespanForImplicitFlow applies to tokens issued by the authorization endpoint.
+  std::int64_t exp = std::min<std::int64_t>(in.now + in.rr.realm.realm().access_token_lifespan_for_implicit_flow,
+                                            in.session.started + session_limits(in.rr.realm.realm(), in.session.remember_me).max);
+  auto access_alg = client_alg(in, "access.token.signed.response.alg");
+  auto id_alg = client_alg(in, "id.token.signed.response.alg");
+  if (!access_alg || !id_alg) return false;
+  if (access && !sign(in, *access_alg, access_token_claims(t, exp), out.access_token)) return false;
+  if (id) {
+    json::object claims = id_token_claims(t, exp, out.access_token, code, *id_alg, state);
+    add_requested_claims(in.claims_request, "id_token", in.user, claims);
+    if (!sign(in, *id_alg, claims, out.id_token)) return false;
+  }
+  out.expires_in = exp - in.now;
+  return true;
+}
+
 }  // namespace tessera::oidc

@@ -35,4 +35,15 @@ struct IssueResult {
 // offline session that outlives the browser session (keycloak-compat §3.5).
 IssueResult issue_tokens(const IssueRequest& in);
 
+// Implicit and hybrid flows (OIDC Core 3.2, 3.3): tokens sent through the
+// browser, never a refresh token; the ID token carries at_hash, c_hash and
+// s_hash for what travels with it. Empty members were not asked for; false
+// when the realm has no key for the client's algorithm.
+struct FrontChannelTokens {
+  std::string access_token, id_token;
+  std::int64_t expires_in = 0;
+};
+bool issue_front_channel(const IssueRequest& in, bool access, bool id, std::string_view code, std::string_view state,
+                         FrontChannelTokens& out);
+
 }  // namespace tessera::oidc

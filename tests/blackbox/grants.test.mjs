@@ -102,8 +102,8 @@ describe('client_credentials and password grants', () => {
     assert.deepEqual([locked.status, locked.json.error_description], [400, 'Invalid user credentials']);
   });
 
-  it('discovery lists the four grants', async () => {
+  it('discovery lists the grants', async () => {
     const d = await (await fetch(ep.discovery)).json();
-    assert.deepEqual(d.grant_types_supported, ['authorization_code', 'client_credentials', 'password', 'refresh_token']);
+    assert.deepEqual(d.grant_types_supported, ['authorization_code', 'client_credentials', 'implicit', 'password', 'refresh_token']);
   });
 });

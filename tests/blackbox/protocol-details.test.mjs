@@ -94,8 +94,8 @@ describe('protocol details', () => {
     const endpoints = Object.keys(d).filter((k) => k.endsWith('_endpoint')).sort();
     assert.deepEqual(endpoints, ['authorization_endpoint', 'end_session_endpoint', 'introspection_endpoint', 'revocation_endpoint',
       'token_endpoint', 'userinfo_endpoint']);
-    assert.deepEqual(d.grant_types_supported, ['authorization_code', 'client_credentials', 'password', 'refresh_token']);
-    assert.deepEqual(d.response_types_supported, ['code']);
+    assert.deepEqual(d.grant_types_supported, ['authorization_code', 'client_credentials', 'implicit', 'password', 'refresh_token']);
+    assert.deepEqual(d.response_types_supported, ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token']);
     assert.deepEqual(d.code_challenge_methods_supported, ['plain', 'S256']);
     assert.deepEqual(d.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
     // OIDC Discovery's default would claim request_uri support, which does not exist yet.
