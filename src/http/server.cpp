@@ -139,10 +139,12 @@ BeastResponse to_beast(Response&& res, bool head, bool keep_alive, bool secure,
 
 Response error_response(int status) {
   Response res;
-  const char* text = status == 431 ? "Request Header Fields Too Large"
+  const char* text = status == 431   ? "Request Header Fields Too Large"
                      : status == 413 ? "Content Too Large"
+                     : status == 500 ? "Internal Server Error"
                                      : "Bad Request";
-  res.json(status, std::string(R"({"error":"invalid_request","error_description":")") + text + "\"}");
+  const char* error = status == 500 ? "server_error" : "invalid_request";
+  res.json(status, std::string(R"({"error":")") + error + R"(","error_description":")" + text + "\"}");
   return res;
 }
 
@@ -319,8 +321,14 @@ struct Server::Impl {
     else if (!strip_prefix(req, l.path_prefix)) res.json(404, R"({"error":"Unable to find matching target resource method"})");
     else co_await dispatch(l, req, res);
     bool keep = well_formed && in.keep_alive() && !draining.load(std::memory_order_relaxed);
-    int status = res.status;
-    BeastResponse out = to_beast(std::move(res), req.method == Method::HEAD, keep, req.secure, limits.read_timeout);
+    BeastResponse out;
+    try {
+      out = to_beast(std::move(res), req.method == Method::HEAD, keep, req.secure, limits.read_timeout);
+    } catch (const std::exception& e) {  // e.g. a header value over Beast's limit
+      spdlog::error("response for {} could not be built: {}", req.path, e.what());
+      out = to_beast(error_response(500), false, false, req.secure);
+    }
+    int status = out.result_int();
     // Observed before the write, so that a client which has its answer also
     // finds it counted (latency is the time to produce the response).
     notify(l, &req, status, req.route_id, t0);

@@ -72,7 +72,8 @@ LoginResult Authenticator::check(const model::Realm& realm, const std::string& u
   if (!user) return {LoginResult::Status::invalid, std::nullopt};
   if (realm.brute_force_protected && locked_out(realm, user->id, now)) return {LoginResult::Status::locked, std::nullopt};
   if (!match) {
-    if (realm.brute_force_protected) record_failure(realm, user->id, now);
+    // Read-modify-write of the counter: one transaction, so concurrent failures all count.
+    if (realm.brute_force_protected) store_.in_transaction([&] { record_failure(realm, user->id, now); });
     return {LoginResult::Status::invalid, std::nullopt};
   }
   if (!user->enabled) return {LoginResult::Status::disabled, std::nullopt};

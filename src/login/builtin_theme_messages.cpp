@@ -118,6 +118,13 @@ unauthorizedClientMessage=Der Client darf diesen Ablauf nicht verwenden.
 accountUpdatedMessage=Ihr Konto wurde aktualisiert.
 passwordUpdatedMessage=Passwort aktualisiert.
 emailVerifiedMessage=Ihre E-Mail-Adresse wurde verifiziert.
+deviceTitle=Geräteanmeldung
+deviceCodeLabel=Geben Sie den auf Ihrem Gerät angezeigten Code ein
+invalidDeviceCodeMessage=Ungültiger Code, bitte versuchen Sie es erneut.
+deviceLoginSuccessMessage=Geräteanmeldung erfolgreich. Sie können jetzt zu Ihrem Gerät zurückkehren.
+deviceConsentDeniedMessage=Zustimmung zur Verbindung des Geräts verweigert.
+expiredDeviceCodeMessage=Der Code ist abgelaufen. Bitte versuchen Sie es auf Ihrem Gerät erneut.
+accountNotFullySetUpMessage=Das Konto ist nicht vollständig eingerichtet
 )tessera_theme"},
     {"messages/messages_en.properties", R"tessera_theme(# Tessera built-in login theme, English. Keys and texts follow Keycloak's
 # login theme (themes/src/main/resources/theme/base/login/messages), so
@@ -234,6 +241,13 @@ unauthorizedClientMessage=Client is not allowed to use this flow.
 accountUpdatedMessage=Your account has been updated.
 passwordUpdatedMessage=Password updated.
 emailVerifiedMessage=Your email address has been verified.
+deviceTitle=Device Login
+deviceCodeLabel=Enter the code displayed on your device
+invalidDeviceCodeMessage=Invalid code, please try again.
+deviceLoginSuccessMessage=Device Login Successful. You may now return to your device.
+deviceConsentDeniedMessage=Consent denied for connecting the device.
+expiredDeviceCodeMessage=The code has expired. Please go back to your device and try connecting again.
+accountNotFullySetUpMessage=Account is not fully set up
 )tessera_theme"},
 };
 

@@ -32,6 +32,29 @@ constexpr ThemeFile kFiles[] = {
 </body>
 </html>
 )tessera_theme"},
+    {"device.html", R"tessera_theme(<!DOCTYPE html>
+<html lang="{{locale}}">
+<head>
+{{> head}}
+<title>{{title}}</title>
+</head>
+<body>
+<main>
+<div id="kc-header-wrapper">{{realm}}</div>
+<h1 id="kc-page-title">{{msg.deviceTitle}}</h1>
+<form id="kc-user-verify-device-user-code-form" method="post" action="{{action_url}}">
+<input type="hidden" name="csrf_token" value="{{csrf_token}}">
+<label for="device-user-code">{{msg.deviceCodeLabel}}</label>
+<input id="device-user-code" name="device_user_code" type="text" autocomplete="off" autofocus value="{{user_code}}"{{#error}} aria-invalid="true"{{/error}}>
+{{#error}}
+<span id="input-error" aria-live="polite">{{error}}</span>
+{{/error}}
+<button type="submit" id="kc-login" name="login">{{msg.doSubmit}}</button>
+</form>
+</main>
+</body>
+</html>
+)tessera_theme"},
     {"error.html", R"tessera_theme(<!DOCTYPE html>
 <html lang="{{locale}}">
 <head>

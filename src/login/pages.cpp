@@ -26,7 +26,8 @@ namespace {
 // Page templates a theme may provide; "head" is the partial every page
 // includes as {{> head}} (meta tags and the inline style sheet).
 constexpr std::string_view kHead = "head";
-constexpr std::string_view kPageNames[] = {"head", "login", "error", "consent", "oob-code", "logout-confirm", "info"};
+constexpr std::string_view kPageNames[] = {"head", "login", "error", "consent", "oob-code", "logout-confirm", "info",
+                                           "device"};
 
 struct Template {
   std::string text;
@@ -369,6 +370,18 @@ std::string Themes::render(const InfoPage& page) const {
     data.set("link_text", Impl::localise(theme, locale, key));
   }
   return Impl::render(theme, "info", data, locale);
+}
+
+std::string Themes::render(const DevicePage& page) const {
+  const Theme& theme = impl_->theme(page.theme);
+  const std::string locale = page_locale(page);
+  mus::data data = Impl::base_data(theme, page, locale);
+  set_if(data, "action_url", safe_url(page.action_url));
+  data.set("csrf_token", page.csrf_token);
+  data.set("user_code", page.user_code);
+  if (!page.error_message_key.empty())
+    data.set("error", Impl::localise(theme, locale, page.error_message_key, {}));
+  return Impl::render(theme, "device", data, locale);
 }
 
 std::string Themes::message(std::string_view locale, std::string_view key, const std::vector<std::string>& args,

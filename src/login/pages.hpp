@@ -75,6 +75,12 @@ struct InfoPage : PageBase {
   std::string message_key, message_detail, link_url, link_text_key;
 };
 
+// The device flow's code entry (RFC 8628 3.3): user_code prefills the field;
+// error_message_key (e.g. "invalidDeviceCodeMessage") marks it invalid.
+struct DevicePage : PageBase {
+  std::string action_url, csrf_token, user_code, error_message_key;
+};
+
 // The loaded themes. Everything is read and validated in the constructor
 // and never changes afterwards, so one instance can render from many
 // threads at once without locking; theme edits need a new instance.
@@ -104,6 +110,7 @@ class Themes {
   std::string render(const OobPage& page) const;
   std::string render(const LogoutConfirmPage& page) const;
   std::string render(const InfoPage& page) const;
+  std::string render(const DevicePage& page) const;
 
   // The text of `key` in `locale` ("de-CH" falls back to "de"), then in
   // English, else the key itself; Java MessageFormat rules apply ('' is a

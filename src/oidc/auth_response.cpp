@@ -51,6 +51,13 @@ void answer_redirect(http::Response& res, const AuthRequest& ar, http::ParamList
 
 void answer_error(http::Response& res, const AuthRequest& ar, const std::string& error, const std::string& description,
                   const std::string& issuer) {
+  if (ar.redirect_uri == "urn:ietf:wg:oauth:2.0:oob") {
+    // A browser cannot follow urn:...; the oob page shows the error instead.
+    res.status = 302;
+    res.set_header("Location", issuer + "/protocol/openid-connect/oauth/oob?error=" + http::url_encode_component(error));
+    res.set_header("Cache-Control", "no-store");
+    return;
+  }
   http::ParamList params{{"error", error}};
   if (!description.empty()) params.emplace_back("error_description", description);
   answer_redirect(res, ar, std::move(params), issuer);
@@ -62,6 +69,7 @@ void answer_error_page(const RealmRequest& rr, http::Response& res, const std::s
   page.message_key = message_key;
   page.message_detail = detail;
   res.html(status, rr.ctx.services().themes->render(page));
+  res.set_header("Cache-Control", "no-store, must-revalidate, max-age=0");
 }
 
 SessionLimits session_limits(const model::Realm& realm, bool remember_me) {

@@ -129,7 +129,19 @@ std::optional<AuthError> check_pkce(const model::Client& client, const http::Par
   return std::nullopt;
 }
 
+// Bounds on what an unauthenticated request may make us store (the
+// authentication session) and echo: generous next to real clients.
+bool oversized(const http::Params& p) {
+  for (const char* name : {"state", "nonce", "login_hint", "ui_locales", "acr_values", "scope", "code_challenge"})
+    if (p.get(name).value_or("").size() > 4096) return true;
+  return p.get("claims").value_or("").size() > 8192;
+}
+
 std::optional<AuthError> check_prompt_and_rest(const http::Params& p, AuthRequest& ar) {
+  if (oversized(p)) return redirect("invalid_request", "Request parameter too long");
+  // OIDC Core 6: request objects are not supported yet; say so instead of ignoring them.
+  if (p.get("request")) return redirect("request_not_supported", "");
+  if (p.get("request_uri")) return redirect("request_uri_not_supported", "");
   ar.scope = param(p, "scope");
   ar.nonce = param(p, "nonce");
   ar.prompt = param(p, "prompt");
@@ -188,7 +200,7 @@ std::optional<model::UserSession> usable_session(const RealmRequest& rr, const A
 void show_login(const RealmRequest& rr, http::Response& res, const AuthRequest& ar) {
   std::string id = jose::random_token(24);
   std::string csrf = jose::random_token(24);
-  json::object value{{"request", ar.to_json()}, {"csrf", csrf}};
+  json::object value{{"request", ar.to_json()}, {"csrf", csrf}, {"realm", rr.realm.realm().id}};
   rr.ctx.services().store->put_item("auth-session", id, json::serialize(value),
                                     now_seconds() + rr.realm.realm().access_code_lifespan_login);
   Sso sso = browser_state(rr);

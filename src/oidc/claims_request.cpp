@@ -40,10 +40,20 @@ json::value standard_claim(const model::User& u, std::string_view claim) {
   return json::value();
 }
 
+// The scope that releases each standard claim (OIDC Core 5.4).
+std::string_view scope_of(std::string_view claim) {
+  if (claim == "email" || claim == "email_verified") return "email";
+  if (claim == "phone_number" || claim == "phone_number_verified") return "phone";
+  if (claim == "address") return "address";
+  if (claim == "sub") return "openid";
+  return "profile";
+}
+
 }  // namespace
 
 void add_requested_claims(std::string_view claims_request, std::string_view section, const model::User& user,
-                          json::object& out) {
+                          std::string_view granted_scope, json::object& out) {
+  std::string granted = " " + std::string(granted_scope) + " ";
   if (claims_request.empty()) return;
   boost::system::error_code ec;
   json::value v = json::parse(claims_request, ec);
@@ -52,6 +62,7 @@ void add_requested_claims(std::string_view claims_request, std::string_view sect
   if (it == v.get_object().end() || !it->value().is_object()) return;
   for (const auto& [claim, spec] : it->value().get_object()) {
     if (out.contains(claim)) continue;
+    if (granted.find(" " + std::string(scope_of(claim)) + " ") == std::string::npos) continue;
     json::value value = standard_claim(user, claim);
     if (!value.is_null()) out[claim] = std::move(value);
   }

@@ -63,7 +63,7 @@ std::string discovery_document(const store::RealmSnapshot& realm, const IssuerUr
   if (f.registration_endpoint) d["registration_endpoint"] = urls.url(Endpoint::registration);
   if (!f.token_endpoint_auth_methods.empty())
     d["token_endpoint_auth_methods_supported"] = strings(f.token_endpoint_auth_methods);
-  if (!oauth_only) d["claims_parameter_supported"] = false;
+  if (!oauth_only) d["claims_parameter_supported"] = f.authorization_endpoint;
   if (f.authorization_endpoint) d["scopes_supported"] = scopes_supported(realm);
   if (!oauth_only) {
     d["request_parameter_supported"] = false;

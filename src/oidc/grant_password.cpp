@@ -27,10 +27,13 @@ void grant_password(GrantRequest& g) {
   // No AUTH_TIME note: a password grant is not a browser login, so no auth_time claim.
   model::UserSession session{jose::random_uuid(), realm.id, result.user->id, g.now, g.now, g.now,
                              g.now + std::min(limits.idle, limits.max), false, false, std::string(*username), {}};
-  g.rr.ctx.services().store->create_user_session(session);
   std::string scope(g.form.get("scope").value_or(""));
-  IssueRequest issue{g.rr, g.client, *result.user, session, scope, "", "1", "onrtro", g.now, false};
-  IssueResult issued = issue_tokens(issue);
+  IssueRequest issue{g.rr, g.client, *result.user, session, scope, "", "1", "onrtro", g.now, false, {}, {}, true};
+  IssueResult issued;
+  g.rr.ctx.services().store->in_transaction([&] {
+    g.rr.ctx.services().store->create_user_session(session);
+    issued = issue_tokens(issue);
+  });
   if (issued.status != 200) return oauth_error(g.res, issued.status, issued.error, issued.description);
   g.res.json(200, std::move(issued.body));
   g.res.set_header("Cache-Control", "no-store");

@@ -27,6 +27,7 @@ bool same_secret(std::string_view a, std::string_view b) {
 
 struct AuthSession {
   std::string id, csrf, stage, session_id;
+  bool fresh = false;  // the login just happened (acr "1"), carried across the consent page
   AuthRequest request;
 };
 
@@ -43,9 +44,11 @@ std::optional<AuthSession> load_auth_session(const RealmRequest& rr) {
   AuthSession s;
   s.id = id;
   auto str = [&](const char* k) { auto it = o.find(k); return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string(); };
+  if (str("realm") != rr.realm.realm().id) return std::nullopt;  // a session of another realm
   s.csrf = str("csrf");
   s.stage = str("stage");
   s.session_id = str("session_id");
+  if (auto it = o.find("fresh"); it != o.end() && it->value().is_bool()) s.fresh = it->value().get_bool();
   if (auto it = o.find("request"); it != o.end() && it->value().is_object()) s.request = AuthRequest::from_json(it->value().get_object());
   return s;
 }
@@ -57,7 +60,12 @@ void answer_expired(const RealmRequest& rr, http::Response& res) {
   auto restart = sso.restart();
   if (restart && sso.identity()) {
     AuthRequest ar = AuthRequest::from_json(*restart);
+    const model::Client* client = rr.realm.find_client(ar.client_id);
+    bool still_valid = client && client->enabled &&
+                       (ar.redirect_uri == kOobRedirectUri ||
+                        match_redirect_uri(ar.redirect_uri, client->redirect_uris, client->root_url, rr.base));
     sso.clear_restart(res);
+    if (!still_valid) return answer_error_page(rr, res, "expiredCodeMessage");
     return answer_error(res, ar, "temporarily_unavailable", "authentication_expired", ar.issuer.empty() ? rr.issuer : ar.issuer);
   }
   answer_error_page(rr, res, "expiredCodeMessage");
@@ -79,9 +87,10 @@ std::vector<std::string> consent_scopes(const RealmRequest& rr, const model::Cli
 }
 
 void show_consent(const RealmRequest& rr, http::Response& res, const model::Client& client, const AuthRequest& ar,
-                  const model::UserSession& session, const std::vector<std::string>& scopes) {
+                  const model::UserSession& session, const std::vector<std::string>& scopes, bool fresh_login) {
   std::string id = jose::random_token(24), csrf = jose::random_token(24);
-  json::object value{{"request", ar.to_json()}, {"csrf", csrf}, {"stage", "consent"}, {"session_id", session.id}};
+  json::object value{{"request", ar.to_json()}, {"csrf", csrf}, {"stage", "consent"}, {"session_id", session.id},
+                     {"realm", rr.realm.realm().id}, {"fresh", fresh_login}};
   rr.ctx.services().store->put_item("auth-session", id, json::serialize(value),
                                     now_seconds() + rr.realm.realm().access_code_lifespan_user_action);
   browser_state(rr).set_auth_session(res, id);
@@ -110,6 +119,7 @@ void send_code(const RealmRequest& rr, http::Response& res, const AuthRequest& a
     res.status = 302;
     res.set_header("Location", rr.base + "/realms/" + rr.realm.realm().name + "/protocol/openid-connect/oauth/oob?code=" +
                                    http::url_encode_component(code));
+    res.set_header("Cache-Control", "no-store");
     return;
   }
   http::ParamList middle, tail;
@@ -146,7 +156,10 @@ void complete_authorization(const RealmRequest& rr, http::Response& res, const A
   const model::Client* client = rr.realm.find_client(ar.client_id);
   if (!client) return answer_error_page(rr, res, "clientNotFoundMessage");
   browser_state(rr).clear_restart(res);
-  if (!auth_session_id.empty()) rr.ctx.services().store->delete_item("auth-session", auth_session_id);
+  // Single use: of two posts of the same login form only one gets through.
+  if (!auth_session_id.empty() &&
+      rr.ctx.services().store->consume_item("auth-session", auth_session_id, now_seconds()).state != store::Store::Consumed::now)
+    return answer_error_page(rr, res, "expiredCodeMessage");
   if (client->consent_required) {
     auto scopes = consent_scopes(rr, *client, ar);
     auto stored = rr.ctx.services().store->find_consent(session.user_id, client->client_id);
@@ -156,7 +169,7 @@ void complete_authorization(const RealmRequest& rr, http::Response& res, const A
     bool asked = ar.prompt.find("consent") != std::string::npos;
     if (!covered || asked) {
       if (ar.prompt == "none") return answer_error(res, ar, "consent_required", "", ar.issuer);
-      return show_consent(rr, res, *client, ar, session, scopes);
+      return show_consent(rr, res, *client, ar, session, scopes, fresh_login);
     }
   }
   send_code(rr, res, ar, session, fresh_login);
@@ -191,16 +204,30 @@ void serve_login_action(OidcContext& ctx, const http::Request& req, http::Respon
       page.remember_me_checked = remember;
       page.error_message_key = result.status == login::LoginResult::Status::busy ? "loginTimeout" : "invalidUserMessage";
       out.html(result.status == login::LoginResult::Status::busy ? 503 : 200, rr.ctx.services().themes->render(page));
+      out.set_header("Cache-Control", "no-store, must-revalidate, max-age=0");
+      return respond(std::move(out));
+    }
+    // Required actions and second factors are not implemented yet: such a
+    // user must not get in on the password alone.
+    bool needs_more = !result.user->required_actions.empty() ||
+                      std::any_of(result.user->credentials.begin(), result.user->credentials.end(),
+                                  [](const model::Credential& c) { return c.type != "password"; });
+    if (needs_more) {
+      answer_error_page(rr, out, "accountNotFullySetUpMessage");
+      out.set_header("Cache-Control", "no-store");
       return respond(std::move(out));
     }
     const model::Realm& realm = rr.realm.realm();
     std::int64_t now = now_seconds();
     SessionLimits limits = session_limits(realm, remember);
     model::UserSession us{jose::random_uuid(), realm.id, result.user->id, now, now, now,
-                          now + std::min(limits.idle, limits.max), remember, false, username, {{"AUTH_TIME", std::to_string(now)}}};
+                          now + std::min(limits.idle, limits.max), remember, false, username, {{"AUTH_TIME", std::to_string(now)}, {"acr", "1"}}};
     browser_state(rr).set_identity(out, {us.id, us.user_id}, now + limits.max, remember);
-    // Session, spent authentication session and code: one commit.
+    auto previous = browser_state(rr).identity();
+    // Session, spent authentication session and code: one commit. A login
+    // replaces this browser's previous SSO session rather than orphaning it.
     rr.ctx.services().store->in_transaction([&] {
+      if (previous) rr.ctx.services().store->delete_user_session(previous->session_id);
       rr.ctx.services().store->create_user_session(us);
       complete_authorization(rr, out, session.request, us, true, session.id);
     });
@@ -217,7 +244,8 @@ void serve_consent_action(OidcContext& ctx, const http::Request& req, http::Resp
   auto form = http::Params::parse(req.body);
   if (!form || !same_secret(form->get("csrf_token").value_or(""), session->csrf))
     return answer_error_page(*rr, res, "invalidRequestMessage");
-  ctx.services().store->delete_item("auth-session", session->id);
+  if (ctx.services().store->consume_item("auth-session", session->id, now_seconds()).state != store::Store::Consumed::now)
+    return answer_expired(*rr, res);
   const AuthRequest& ar = session->request;
   auto us = ctx.services().store->find_user_session(session->session_id);
   const model::Client* client = rr->realm.find_client(ar.client_id);
@@ -229,8 +257,7 @@ void serve_consent_action(OidcContext& ctx, const http::Request& req, http::Resp
     for (const auto& s : stored->scopes)
       if (std::find(scopes.begin(), scopes.end(), s) == scopes.end()) scopes.push_back(s);
   ctx.services().store->put_consent({us->user_id, client->client_id, scopes, now_seconds()});
-  bool fresh = us->auth_time >= now_seconds() - 5;
-  send_code(*rr, res, ar, *us, fresh);
+  send_code(*rr, res, ar, *us, session->fresh);
 }
 
 void serve_oob(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name) {

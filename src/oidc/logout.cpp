@@ -103,10 +103,12 @@ void serve_logout(OidcContext& ctx, const http::Request& req, http::Response& re
   auto identity = browser_state(*rr).identity();
   bool confirmed_by_hint = !hint.empty() && (!identity || identity->session_id == hinted_session);
   if (confirmed_by_hint) return finish_logout(*rr, res, redirect, state, hinted_session);
-  // No hint (or a hint for another session): ask the user, with CSRF protection.
-  std::string csrf = jose::random_token(24);
-  boost::json::object value{{"redirect", redirect}, {"state", state}};
+  // No hint (or a hint for another session): ask the user. The form's token
+  // is bound to this browser by a cookie, so another site cannot submit it.
+  std::string csrf = jose::random_token(24), browser = jose::random_token(24);
+  boost::json::object value{{"redirect", redirect}, {"state", state}, {"browser", browser}, {"realm", rr->realm.realm().id}};
   ctx.services().store->put_item("logout-confirm", csrf, boost::json::serialize(value), now_seconds() + 300);
+  browser_state(*rr).set_auth_session(res, browser);
   auto page = page_for<login::LogoutConfirmPage>(*rr);
   const model::Realm& realm = rr->realm.realm();
   page.action_url = rr->base + "/realms/" + realm.name + "/protocol/openid-connect/logout/logout-confirm";
@@ -125,6 +127,10 @@ void serve_logout_confirm(OidcContext& ctx, const http::Request& req, http::Resp
   boost::system::error_code ec;
   auto v = boost::json::parse(taken.value, ec);
   if (ec || !v.is_object()) return answer_error_page(*rr, res, "invalidRequestMessage");
+  std::string browser = claim_string(v.get_object(), "browser");
+  if (claim_string(v.get_object(), "realm") != rr->realm.realm().id || browser.empty() ||
+      browser_state(*rr).auth_session_id() != browser)
+    return answer_error_page(*rr, res, "invalidRequestMessage");
   finish_logout(*rr, res, claim_string(v.get_object(), "redirect"), claim_string(v.get_object(), "state"), "");
 }
 

@@ -14,7 +14,7 @@ namespace tessera::oidc {
 namespace json = boost::json;
 
 Sso::Sso(const store::RealmSnapshot& realm, const http::Request& req, std::string issuer, bool whole_host)
-    : realm_(realm), req_(req), issuer_(std::move(issuer)) {
+    : realm_(realm), req_(req), issuer_(std::move(issuer)), secure_(req.secure) {
   path_ = std::string(req.base_path) + (whole_host ? "/" : "/realms/" + realm.realm().name + "/");
 }
 
@@ -76,8 +76,8 @@ std::string Sso::cookie(std::string_view name, std::string_view value, std::opti
   o.path = path_;
   o.max_age = max_age;
   o.http_only = http_only;
-  o.secure = req_.secure;
-  o.same_site = req_.secure ? "None" : "Lax";
+  o.secure = secure_;
+  o.same_site = secure_ ? "None" : "Lax";
   return http::set_cookie(name, value, o);
 }
 
@@ -96,7 +96,9 @@ void Sso::set_restart(http::Response& res, const json::object& request) const {
   // Outlives the authentication session it restores: that is its purpose.
   json::object claims{{"iat", now_seconds()}, {"exp", now_seconds() + realm_.realm().sso_session_max_lifespan},
                       {"iss", issuer_}, {"typ", "Restart"}, {"req", request}};
-  res.set_header("Set-Cookie", cookie("KC_RESTART", sign(claims), std::nullopt, true));
+  std::string token = sign(claims);
+  // Browsers drop cookies over 4 KiB; a request that large just cannot be restarted.
+  if (token.size() <= 3500) res.set_header("Set-Cookie", cookie("KC_RESTART", token, std::nullopt, true));
 }
 
 void Sso::set_auth_session(http::Response& res, std::string_view id) const {

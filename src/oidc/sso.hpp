@@ -25,6 +25,9 @@ class Sso {
   // `whole_host`: the realm is also served at the issuer root (--root-realm),
   // so its cookies must reach /authorize there as well as /realms/{realm}/.
   Sso(const store::RealmSnapshot& realm, const http::Request& req, std::string issuer, bool whole_host = false);
+  // The public URL's scheme decides Secure/SameSite (a TLS-terminating proxy
+  // in front of plain HTTP still serves browsers over https).
+  void set_secure(bool secure) { secure_ = secure; }
 
   std::optional<Identity> identity() const;   // from a valid KEYCLOAK_IDENTITY cookie
   std::optional<boost::json::object> restart() const;  // from a valid KC_RESTART cookie
@@ -44,11 +47,14 @@ class Sso {
   const store::RealmSnapshot& realm_;
   const http::Request& req_;
   std::string issuer_, path_;
+  bool secure_ = false;
 };
 
 // The browser state of a request, with the cookie scope its realm needs.
 inline Sso browser_state(const RealmRequest& rr) {
-  return Sso(rr.realm, rr.req, rr.realm_issuer, rr.ctx.root_realm() == rr.realm.realm().name);
+  Sso sso(rr.realm, rr.req, rr.realm_issuer, rr.ctx.root_realm() == rr.realm.realm().name);
+  sso.set_secure(rr.base.rfind("https://", 0) == 0);
+  return sso;
 }
 
 }  // namespace tessera::oidc

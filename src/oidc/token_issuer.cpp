@@ -95,7 +95,7 @@ IssueResult issue_tokens(const IssueRequest& in) {
   bool openid = has_scope(in.scope, "openid");
   if (openid) {
     json::object id_claims = id_token_claims(t, life.access_exp, access, "", *id_alg);
-    add_requested_claims(in.claims_request, "id_token", in.user, id_claims);
+    add_requested_claims(in.claims_request, "id_token", in.user, granted_scope_string(in.scope, scopes), id_claims);
     if (!sign(in, *id_alg, id_claims, id_token)) return no_key;
   }
   bool transient = in.session.id.empty();
@@ -138,7 +138,7 @@ bool issue_front_channel(const IssueRequest& in, bool access, bool id, std::stri
   if (access && !sign(in, *access_alg, access_token_claims(t, exp), out.access_token)) return false;
   if (id) {
     json::object claims = id_token_claims(t, exp, out.access_token, code, *id_alg, state);
-    add_requested_claims(in.claims_request, "id_token", in.user, claims);
+    add_requested_claims(in.claims_request, "id_token", in.user, granted_scope_string(in.scope, scopes), claims);
     if (!sign(in, *id_alg, claims, out.id_token)) return false;
   }
   out.expires_in = exp - in.now;

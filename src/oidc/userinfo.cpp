@@ -62,11 +62,13 @@ void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& 
   auto& user = live->user;
   auto client_session = live->session ? ctx.services().store->find_client_session(session->id, client->client_id)
                                       : std::nullopt;
-  std::string granted = client_session ? client_session->scope : claim_string(live->claims, "scope");
+  // What this token may see is its own scope, not what later grants added to the client session.
+  std::string granted = claim_string(live->claims, "scope");
   auto scopes = granted_scopes(rr->realm, *client, granted);
   TokenInput t{rr->realm, *client, *user, session, scopes, granted, rr->issuer, now, "", true, "1", "onrtac", rr->base};
   json::object claims_out = userinfo_claims(t);
-  if (client_session) add_requested_claims(client_session->claims_request, "userinfo", *user, claims_out);
+  if (client_session)
+    add_requested_claims(client_session->claims_request, "userinfo", *user, granted_scope_string(granted, scopes), claims_out);
   res.json(200, json::serialize(claims_out));
   res.set_header("Cache-Control", "no-store");
   add_client_cors(*client, req, res, rr->base);
