@@ -73,10 +73,7 @@ void grant_authorization_code(GrantRequest& g) {
   IssueRequest issue{g.rr, g.client, *user, *session, ar.scope, ar.nonce, claim_string(data, "acr"), "onrtac", g.now, true, {},
                      ar.claims};
   IssueResult issued = issue_tokens(issue);
-  if (issued.status != 200) return oauth_error(g.res, issued.status, issued.error, issued.description);
-  g.res.json(200, std::move(issued.body));
-  g.res.set_header("Cache-Control", "no-store");
-  g.res.set_header("Pragma", "no-cache");
+  answer_issued(g.res, std::move(issued));
 }
 
 }  // namespace tessera::oidc

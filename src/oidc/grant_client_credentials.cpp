@@ -36,10 +36,7 @@ void grant_client_credentials(GrantRequest& g) {
   std::string scope(g.form.get("scope").value_or(""));
   IssueRequest issue{g.rr, g.client, *user, session, scope, "", "1", "onrtcc", g.now, false, {}, {}, with_refresh};
   IssueResult issued = issue_tokens(issue);
-  if (issued.status != 200) return oauth_error(g.res, issued.status, issued.error, issued.description);
-  g.res.json(200, std::move(issued.body));
-  g.res.set_header("Cache-Control", "no-store");
-  g.res.set_header("Pragma", "no-cache");
+  answer_issued(g.res, std::move(issued));
 }
 
 }  // namespace tessera::oidc

@@ -34,10 +34,7 @@ void grant_password(GrantRequest& g) {
     g.rr.ctx.services().store->create_user_session(session);
     issued = issue_tokens(issue);
   });
-  if (issued.status != 200) return oauth_error(g.res, issued.status, issued.error, issued.description);
-  g.res.json(200, std::move(issued.body));
-  g.res.set_header("Cache-Control", "no-store");
-  g.res.set_header("Pragma", "no-cache");
+  answer_issued(g.res, std::move(issued));
 }
 
 }  // namespace tessera::oidc

@@ -75,16 +75,13 @@ void grant_refresh_token(GrantRequest& g) {
                      "onrtrt", g.now, browser, next, client_session->claims_request};
   // Keep the whole grant in the client session; the new refresh token carries what was asked for now.
   IssueResult issued = issue_tokens(issue);
-  if (issued.status != 200) return oauth_error(g.res, issued.status, issued.error, issued.description);
-  if (scope != client_session->scope) {
+  if (issued.status == 200 && scope != client_session->scope) {
     auto cs = *client_session;
     cs.refresh_jti = next;
     cs.last_refresh = g.now;
     store.put_client_session(cs);
   }
-  g.res.json(200, std::move(issued.body));
-  g.res.set_header("Cache-Control", "no-store");
-  g.res.set_header("Pragma", "no-cache");
+  answer_issued(g.res, std::move(issued));
 }
 
 }  // namespace tessera::oidc

@@ -7,6 +7,7 @@
 #include "jose/random.hpp"
 #include "oidc/claims.hpp"
 #include "oidc/claims_request.hpp"
+#include "oidc/token_support.hpp"
 
 namespace tessera::oidc {
 namespace json = boost::json;
@@ -122,6 +123,13 @@ IssueResult issue_tokens(const IssueRequest& in) {
   if (!transient) out["session_state"] = in.session.id;
   out["scope"] = token_scope_string(in.scope, scopes);
   return {200, {}, {}, json::serialize(out)};
+}
+
+void answer_issued(http::Response& res, IssueResult&& issued) {
+  if (issued.status != 200) return oauth_error(res, issued.status, issued.error, issued.description);
+  res.json(200, std::move(issued.body));
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("Pragma", "no-cache");
 }
 
 bool issue_front_channel(const IssueRequest& in, bool access, bool id, std::string_view code, std::string_view state,

@@ -35,6 +35,9 @@ struct IssueResult {
 // offline session that outlives the browser session (keycloak-compat §3.5).
 IssueResult issue_tokens(const IssueRequest& in);
 
+// Writes the token response (no-store, no-cache) or the issue's OAuth error.
+void answer_issued(http::Response& res, IssueResult&& issued);
+
 // Implicit and hybrid flows (OIDC Core 3.2, 3.3): tokens sent through the
 // browser, never a refresh token; the ID token carries at_hash, c_hash and
 // s_hash for what travels with it. Empty members were not asked for; false
