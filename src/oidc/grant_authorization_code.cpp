@@ -72,8 +72,9 @@ void grant_authorization_code(GrantRequest& g) {
   if (!user->enabled) return oauth_error(g.res, 400, "invalid_grant", "User disabled");
   IssueRequest issue{g.rr, g.client, *user, *session, ar.scope, ar.nonce, claim_string(data, "acr"), "onrtac", g.now, true, {},
                      ar.claims};
-  IssueResult issued = issue_tokens(issue);
-  answer_issued(g.res, std::move(issued));
+  PreparedIssue prepared;
+  store.in_transaction([&] { prepared = prepare_issue(issue); });
+  answer_issued(g.res, sign_issue(issue, prepared));
 }
 
 }  // namespace tessera::oidc

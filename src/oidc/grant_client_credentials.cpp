@@ -31,12 +31,16 @@ void grant_client_credentials(GrantRequest& g) {
     // A refresh token needs a session to come back to.
     session.id = jose::random_uuid();
     session.expires = g.now + session_limits(g.rr.realm.realm(), false).max;
-    store.create_user_session(session);
   }
   std::string scope(g.form.get("scope").value_or(""));
   IssueRequest issue{g.rr, g.client, *user, session, scope, "", "1", "onrtcc", g.now, false, {}, {}, with_refresh};
-  IssueResult issued = issue_tokens(issue);
-  answer_issued(g.res, std::move(issued));
+  PreparedIssue prepared;
+  if (!with_refresh) prepared = prepare_issue(issue);  // writes nothing for a transient session
+  else store.in_transaction([&] {
+    store.create_user_session(session);
+    prepared = prepare_issue(issue);
+  });
+  answer_issued(g.res, sign_issue(issue, prepared));
 }
 
 }  // namespace tessera::oidc

@@ -29,12 +29,12 @@ void grant_password(GrantRequest& g) {
                              g.now + std::min(limits.idle, limits.max), false, false, std::string(*username), {}};
   std::string scope(g.form.get("scope").value_or(""));
   IssueRequest issue{g.rr, g.client, *result.user, session, scope, "", "1", "onrtro", g.now, false, {}, {}, true};
-  IssueResult issued;
+  PreparedIssue prepared;
   g.rr.ctx.services().store->in_transaction([&] {
     g.rr.ctx.services().store->create_user_session(session);
-    issued = issue_tokens(issue);
+    prepared = prepare_issue(issue);
   });
-  answer_issued(g.res, std::move(issued));
+  answer_issued(g.res, sign_issue(issue, prepared));
 }
 
 }  // namespace tessera::oidc

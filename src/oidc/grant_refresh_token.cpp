@@ -32,6 +32,18 @@ bool narrow_scope(const std::string& granted, std::string_view requested, std::s
   return true;
 }
 
+// The session lives on: its idle timer restarts with every refresh.
+void extend_session(const model::Realm& realm, model::UserSession& session, std::int64_t now) {
+  if (session.offline) {
+    session.expires = now + realm.offline_session_idle_timeout;
+    if (realm.offline_session_max_lifespan_enabled)
+      session.expires = std::min<std::int64_t>(session.expires, session.started + realm.offline_session_max_lifespan);
+  } else {
+    SessionLimits limits = session_limits(realm, session.remember_me);
+    session.expires = std::min<std::int64_t>(now + limits.idle, session.started + limits.max);
+  }
+}
+
 }  // namespace
 
 void grant_refresh_token(GrantRequest& g) {
@@ -56,32 +68,30 @@ void grant_refresh_token(GrantRequest& g) {
   if (!narrow_scope(client_session->scope, g.form.get("scope").value_or(""), scope))
     return oauth_error(g.res, 400, "invalid_scope", "Invalid scopes: " + std::string(g.form.get("scope").value_or("")));
   std::string next = jose::random_uuid();
-  if (g.rr.realm.realm().revoke_refresh_token &&
-      !store.rotate_refresh(session->id, g.client.client_id, claim_string(*claims, "jti"), next, g.now))
-    return oauth_error(g.res, 400, "invalid_grant", "Maximum allowed refresh token reuse exceeded");
-  // The session lives on: its idle timer restarts with every refresh.
-  const model::Realm& realm = g.rr.realm.realm();
-  if (offline) {
-    session->expires = g.now + realm.offline_session_idle_timeout;
-    if (realm.offline_session_max_lifespan_enabled)
-      session->expires = std::min<std::int64_t>(session->expires, session->started + realm.offline_session_max_lifespan);
-  } else {
-    SessionLimits limits = session_limits(realm, session->remember_me);
-    session->expires = std::min<std::int64_t>(g.now + limits.idle, session->started + limits.max);
-  }
-  store.touch_user_session(session->id, g.now, session->expires);
   bool browser = session->notes.count("AUTH_TIME") > 0;
   IssueRequest issue{g.rr, g.client, *user, *session, scope, "", session->notes.count("acr") ? session->notes.at("acr") : "1",
                      "onrtrt", g.now, browser, next, client_session->claims_request};
-  // Keep the whole grant in the client session; the new refresh token carries what was asked for now.
-  IssueResult issued = issue_tokens(issue);
-  if (issued.status == 200 && scope != client_session->scope) {
-    auto cs = *client_session;
-    cs.refresh_jti = next;
-    cs.last_refresh = g.now;
-    store.put_client_session(cs);
-  }
-  answer_issued(g.res, std::move(issued));
+  PreparedIssue prepared;
+  bool reused = false;
+  store.in_transaction([&] {
+    if (g.rr.realm.realm().revoke_refresh_token &&
+        !store.rotate_refresh(session->id, g.client.client_id, claim_string(*claims, "jti"), next, g.now)) {
+      reused = true;
+      return;
+    }
+    extend_session(g.rr.realm.realm(), *session, g.now);
+    store.touch_user_session(session->id, g.now, session->expires);
+    prepared = prepare_issue(issue);
+    // Keep the whole grant in the client session; the new refresh token carries what was asked for now.
+    if (prepared.refusal.status == 200 && scope != client_session->scope) {
+      auto cs = *client_session;
+      cs.refresh_jti = next;
+      cs.last_refresh = g.now;
+      store.put_client_session(cs);
+    }
+  });
+  if (reused) return oauth_error(g.res, 400, "invalid_grant", "Maximum allowed refresh token reuse exceeded");
+  answer_issued(g.res, sign_issue(issue, prepared));
 }
 
 }  // namespace tessera::oidc

@@ -24,11 +24,9 @@ struct TokenCall {
 
 void run_grant(OidcContext& ctx, TokenCall& call) {
   GrantRequest g{call.rr, *call.client, call.form, call.res, now_seconds()};
-  // One commit for the grant's writes (code spent, client session, rotation).
-  // Pool grants hash first and open their own transaction for the writes:
-  // the store's lock must never be held across a password hash.
-  if (call.grant->on_worker_pool) call.grant->handle(g);
-  else ctx.services().store->in_transaction([&] { call.grant->handle(g); });
+  // Each grant commits its own writes in one transaction and signs after it:
+  // the store's lock is never held across a signature or a password hash.
+  call.grant->handle(g);
   add_client_cors(*call.client, call.rr.req, call.res, call.rr.base);
   if (call.res.status == 200 && ctx.services().metrics)
     ctx.services().metrics->count("tessera_tokens_issued_total", "grant_type", std::string(call.grant->name));

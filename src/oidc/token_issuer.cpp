@@ -77,53 +77,75 @@ std::optional<model::UserSession> offline_session(const IssueRequest& in) {
 
 }  // namespace
 
-IssueResult issue_tokens(const IssueRequest& in) {
-  auto scopes = granted_scopes(in.rr.realm, in.client, in.scope);
-  TokenInput t{in.rr.realm, in.client, in.user, &in.session, scopes, in.scope, in.rr.issuer, in.now, in.nonce,
-               in.browser_login, in.acr, in.grant_prefix, in.rr.base};
+PreparedIssue prepare_issue(const IssueRequest& in) {
+  PreparedIssue p;
+  p.scopes = granted_scopes(in.rr.realm, in.client, in.scope);
   Lifetimes life = lifetimes(in);
+  p.access_exp = life.access_exp;
   auto access_alg = client_alg(in, "access.token.signed.response.alg");
   auto id_alg = client_alg(in, "id.token.signed.response.alg");
-  IssueResult no_key{500, "server_error", "No key for the client's signature algorithm", {}};
-  if (!access_alg || !id_alg) return no_key;
-  std::optional<model::UserSession> offline;
-  if (has_scope(in.scope, "offline_access")) {
-    offline = offline_session(in);
-    if (!offline) return {400, "not_allowed", "Offline tokens not allowed for the user or client", {}};
+  // Checked here so that nothing is written for tokens that cannot be signed.
+  if (!access_alg || !id_alg || !in.rr.realm.signing_key(*access_alg) || !in.rr.realm.signing_key(*id_alg)) {
+    p.refusal = {500, "server_error", "No key for the client's signature algorithm", {}};
+    return p;
   }
-  std::string access, id_token, refresh;
-  if (!sign(in, *access_alg, access_token_claims(t, life.access_exp), access)) return no_key;
-  bool openid = has_scope(in.scope, "openid");
-  if (openid) {
-    json::object id_claims = id_token_claims(t, life.access_exp, access, "", *id_alg);
-    add_requested_claims(in.claims_request, "id_token", in.user, granted_scope_string(in.scope, scopes), id_claims);
-    if (!sign(in, *id_alg, id_claims, id_token)) return no_key;
+  p.access_alg = *access_alg;
+  p.id_alg = *id_alg;
+  if (has_scope(in.scope, "offline_access")) {
+    p.offline = offline_session(in);
+    if (!p.offline) {
+      p.refusal = {400, "not_allowed", "Offline tokens not allowed for the user or client", {}};
+      return p;
+    }
   }
   bool transient = in.session.id.empty();
-  bool with_refresh = in.refresh_allowed && !transient && attribute(in.client, "use.refresh.tokens") != "false";
-  std::string jti = in.refresh_jti.empty() ? jose::random_uuid() : in.refresh_jti;
-  const model::UserSession& refresh_session = offline ? *offline : in.session;
-  std::int64_t refresh_exp = life.refresh_exp;
-  if (offline) refresh_exp = in.rr.realm.realm().offline_session_max_lifespan_enabled ? offline->expires : 0;
-  TokenInput rt = t;
-  rt.session = &refresh_session;
-  if (with_refresh && !sign(in, jose::Alg::HS512, refresh_token_claims(rt, refresh_exp, offline.has_value(), jti), refresh))
-    return no_key;
-  if (with_refresh)
+  p.with_refresh = in.refresh_allowed && !transient && attribute(in.client, "use.refresh.tokens") != "false";
+  if (p.with_refresh && !in.rr.realm.signing_key(jose::Alg::HS512)) {
+    p.refusal = {500, "server_error", "No key for refresh tokens", {}};
+    return p;
+  }
+  p.refresh_jti = in.refresh_jti.empty() ? jose::random_uuid() : in.refresh_jti;
+  p.refresh_exp = life.refresh_exp;
+  if (p.offline) p.refresh_exp = in.rr.realm.realm().offline_session_max_lifespan_enabled ? p.offline->expires : 0;
+  const model::UserSession& refresh_session = p.offline ? *p.offline : in.session;
+  if (p.with_refresh)
     in.rr.ctx.services().store->put_client_session(
-        {refresh_session.id, in.client.client_id, in.scope, in.now, in.now, jti, 0, in.claims_request});
+        {refresh_session.id, in.client.client_id, in.scope, in.now, in.now, p.refresh_jti, 0, in.claims_request});
+  return p;
+}
+
+IssueResult sign_issue(const IssueRequest& in, const PreparedIssue& p) {
+  if (p.refusal.status != 200) return p.refusal;
+  IssueResult no_key{500, "server_error", "No key for the client's signature algorithm", {}};
+  TokenInput t{in.rr.realm, in.client, in.user, &in.session, p.scopes, in.scope, in.rr.issuer, in.now, in.nonce,
+               in.browser_login, in.acr, in.grant_prefix, in.rr.base};
+  std::string access, id_token, refresh;
+  if (!sign(in, p.access_alg, access_token_claims(t, p.access_exp), access)) return no_key;
+  bool openid = has_scope(in.scope, "openid");
+  if (openid) {
+    json::object id_claims = id_token_claims(t, p.access_exp, access, "", p.id_alg);
+    add_requested_claims(in.claims_request, "id_token", in.user, granted_scope_string(in.scope, p.scopes), id_claims);
+    if (!sign(in, p.id_alg, id_claims, id_token)) return no_key;
+  }
+  TokenInput rt = t;
+  rt.session = p.offline ? &*p.offline : &in.session;
+  if (p.with_refresh &&
+      !sign(in, jose::Alg::HS512, refresh_token_claims(rt, p.refresh_exp, p.offline.has_value(), p.refresh_jti), refresh))
+    return no_key;
   json::object out;
   out["access_token"] = access;
-  out["expires_in"] = life.access_exp - in.now;
-  out["refresh_expires_in"] = with_refresh && refresh_exp ? refresh_exp - in.now : 0;
-  if (with_refresh) out["refresh_token"] = refresh;
+  out["expires_in"] = p.access_exp - in.now;
+  out["refresh_expires_in"] = p.with_refresh && p.refresh_exp ? p.refresh_exp - in.now : 0;
+  if (p.with_refresh) out["refresh_token"] = refresh;
   out["token_type"] = attribute(in.client, "token.response.type.bearer.lower-case") == "true" ? "bearer" : "Bearer";
   if (openid) out["id_token"] = id_token;
   out["not-before-policy"] = in.rr.realm.realm().not_before;
-  if (!transient) out["session_state"] = in.session.id;
-  out["scope"] = token_scope_string(in.scope, scopes);
+  if (!in.session.id.empty()) out["session_state"] = in.session.id;
+  out["scope"] = token_scope_string(in.scope, p.scopes);
   return {200, {}, {}, json::serialize(out)};
 }
+
+IssueResult issue_tokens(const IssueRequest& in) { return sign_issue(in, prepare_issue(in)); }
 
 void answer_issued(http::Response& res, IssueResult&& issued) {
   if (issued.status != 200) return oauth_error(res, issued.status, issued.error, issued.description);

@@ -2,7 +2,11 @@
 // Builds and signs the token response (access, ID and refresh tokens) in
 // Keycloak's member order (keycloak-compat §3.1) and records the refresh
 // token that may be used next in the client session.
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "jose/jws.hpp"
 
 #include "oidc/auth_response.hpp"
 
@@ -30,9 +34,26 @@ struct IssueResult {
   std::string body;                // the JSON token response when status == 200
 };
 
-// Signs the tokens. With `offline_access` granted (and the user holding the
-// offline_access role) the refresh token is an Offline token bound to an
-// offline session that outlives the browser session (keycloak-compat §3.5).
+// Issuing is two steps so that no store lock is held while signing (the
+// signature is most of a token request's CPU):
+//  1. prepare_issue: the store's part. With `offline_access` granted (and the
+//     user holding the offline_access role) the refresh token is an Offline
+//     token bound to an offline session that outlives the browser session
+//     (keycloak-compat §3.5); the client session records the refresh token
+//     that may be used next. Call it inside the grant's transaction.
+//  2. sign_issue: pure CPU, outside any lock. `in` must be the same request.
+struct PreparedIssue {
+  IssueResult refusal;  // status != 200: nothing to sign
+  std::vector<const model::ClientScope*> scopes;
+  std::int64_t access_exp = 0, refresh_exp = 0;
+  jose::Alg access_alg = jose::Alg::RS256, id_alg = jose::Alg::RS256;
+  std::optional<model::UserSession> offline;
+  bool with_refresh = false;
+  std::string refresh_jti;
+};
+PreparedIssue prepare_issue(const IssueRequest& in);
+IssueResult sign_issue(const IssueRequest& in, const PreparedIssue& prepared);
+// Both steps, for callers already outside any lock.
 IssueResult issue_tokens(const IssueRequest& in);
 
 // Writes the token response (no-store, no-cache) or the issue's OAuth error.
