@@ -5,6 +5,7 @@
 #include <openssl/rsa.h>
 
 #include <array>
+#include <vector>
 
 #include "jose/base64.hpp"
 #include "jose/ossl.hpp"
@@ -64,9 +65,7 @@ std::string hmac(const std::string& key, int hash_bits, std::string_view input) 
   return out;
 }
 
-// A fresh EVP_MD_CTX per call: contexts are not shareable between threads,
-// while the EVP_PKEY they are made from is.
-ossl::MdCtx start(const Key& key, const AlgInfo& a, bool signing) {
+ossl::MdCtx init_context(const Key& key, const AlgInfo& a, bool signing) {
   ossl::MdCtx ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   const EVP_MD* md = a.family == Family::EdDSA ? nullptr : digest(a.hash_bits);  // Ed25519 hashes internally
@@ -82,6 +81,36 @@ ossl::MdCtx start(const Key& key, const AlgInfo& a, bool signing) {
     return nullptr;
   }
   return ctx;
+}
+
+// Initialised contexts per thread, copied for each use: OpenSSL 3 looks the
+// algorithm up in its provider tables (locks and hashing) on every Init,
+// while a copy is a few allocations. Contexts are not shareable between
+// threads; the EVP_PKEY is. A template holds a reference to its key, so a
+// key's address cannot be reused while a template for it exists.
+struct ContextTemplate {
+  EVP_PKEY* key;
+  const AlgInfo* alg;
+  bool signing;
+  ossl::MdCtx ctx;
+};
+
+ossl::MdCtx start(const Key& key, const AlgInfo& a, bool signing) {
+  constexpr std::size_t kTemplatesPerThread = 32;
+  thread_local std::vector<ContextTemplate> templates;
+  ContextTemplate* found = nullptr;
+  for (auto& t : templates)
+    if (t.key == key.evp() && t.alg == &a && t.signing == signing) found = &t;
+  if (!found) {
+    ossl::MdCtx fresh = init_context(key, a, signing);
+    if (!fresh) return nullptr;
+    if (templates.size() == kTemplatesPerThread) templates.erase(templates.begin());
+    templates.push_back({key.evp(), &a, signing, std::move(fresh)});
+    found = &templates.back();
+  }
+  ossl::MdCtx ctx(EVP_MD_CTX_new());
+  if (ctx && EVP_MD_CTX_copy_ex(ctx.get(), found->ctx.get()) == 1) return ctx;
+  return init_context(key, a, signing);  // a provider that cannot duplicate its context
 }
 
 std::string ecdsa_der_to_raw(const unsigned char* der, std::size_t len, std::size_t half) {
