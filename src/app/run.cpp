@@ -18,6 +18,7 @@
 #include "login/authenticator.hpp"
 #include "login/pages.hpp"
 #include "login/worker_pool.hpp"
+#include "oidc/client_keys.hpp"
 #include "oidc/endpoints.hpp"
 #include "store/realm_cache.hpp"
 
@@ -96,6 +97,8 @@ int serve(const Config& c, Clock::time_point started) {
   for (std::size_t i = 0; i < router.route_count(); ++i) route_names.push_back(router.route_name(i));
   http::Metrics metrics(route_names);
   oidc_ctx.services().metrics = &metrics;
+  oidc::ClientKeyCache client_keys;
+  oidc_ctx.services().client_keys = &client_keys;
   http::Router management;
   register_management_routes(management, *store, metrics);
 

@@ -2,6 +2,7 @@
 // self-signed certificates. JWK import is in jwk_import.cpp.
 #include "jose/jwk.hpp"
 
+#include <openssl/x509.h>
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -132,6 +133,17 @@ std::optional<Key> Key::from_private_pem(std::string_view pem) {
 std::optional<Key> Key::from_public_pem(std::string_view pem) {
   ossl::Bio bio = memory_bio(pem);
   ossl::Pkey pkey(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, no_passphrase, nullptr) : nullptr);
+  const auto type = pkey ? classify(pkey.get()) : std::nullopt;
+  ERR_clear_error();
+  if (!type) return std::nullopt;
+  return adopt(*type, false, pkey.release());
+}
+
+std::optional<Key> Key::from_certificate_der(std::string_view der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  ossl::Pkey pkey(cert ? X509_get_pubkey(cert) : nullptr);
+  X509_free(cert);
   const auto type = pkey ? classify(pkey.get()) : std::nullopt;
   ERR_clear_error();
   if (!type) return std::nullopt;

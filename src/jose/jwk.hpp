@@ -25,6 +25,7 @@ class Key {
   // PKCS#8 (or traditional) PEM private key: RSA, EC P-256/384/521, Ed25519.
   static std::optional<Key> from_private_pem(std::string_view pem);
   static std::optional<Key> from_public_pem(std::string_view pem);  // SPKI PEM
+  static std::optional<Key> from_certificate_der(std::string_view der);  // X.509 DER: its public key
   static Key from_secret(std::string bytes);
   // RFC 7517 JWK, public or private members; nullopt on anything malformed.
   static std::optional<Key> from_jwk(const boost::json::object& jwk);

@@ -17,6 +17,8 @@ class WorkerPool;
 
 namespace tessera::oidc {
 
+class ClientKeyCache;
+
 struct HostnameSettings {
   // Full URL ("https://id.example.com[:port][/path]"), a bare host name, or
   // empty to derive everything from the request (start-dev).
@@ -33,7 +35,8 @@ struct ProviderFeatures {
   std::vector<std::string> grant_types;     // sorted, as Keycloak lists them
   std::vector<std::string> response_types;
   std::vector<std::string> response_modes;
-  std::vector<std::string> token_endpoint_auth_methods;
+  std::vector<std::string> token_endpoint_auth_methods;  // also introspection and revocation
+  std::vector<std::string> token_endpoint_auth_signing_algs;  // client assertions
   std::vector<std::string> code_challenge_methods;
 };
 
@@ -44,6 +47,7 @@ struct Services {
   login::WorkerPool* pool = nullptr;  // CPU-heavy work off the I/O threads
   const login::Themes* themes = nullptr;
   http::Metrics* metrics = nullptr;  // tokens issued by grant type
+  ClientKeyCache* client_keys = nullptr;  // private_key_jwt clients' public keys
 };
 
 class OidcContext {

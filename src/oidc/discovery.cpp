@@ -63,6 +63,13 @@ std::string discovery_document(const store::RealmSnapshot& realm, const IssuerUr
   if (f.registration_endpoint) d["registration_endpoint"] = urls.url(Endpoint::registration);
   if (!f.token_endpoint_auth_methods.empty())
     d["token_endpoint_auth_methods_supported"] = strings(f.token_endpoint_auth_methods);
+  if (!f.token_endpoint_auth_signing_algs.empty())
+    d["token_endpoint_auth_signing_alg_values_supported"] = strings(f.token_endpoint_auth_signing_algs);
+  if (f.introspection_endpoint && !f.token_endpoint_auth_methods.empty()) {
+    d["introspection_endpoint_auth_methods_supported"] = strings(f.token_endpoint_auth_methods);
+    if (!f.token_endpoint_auth_signing_algs.empty())
+      d["introspection_endpoint_auth_signing_alg_values_supported"] = strings(f.token_endpoint_auth_signing_algs);
+  }
   if (!oauth_only) d["claims_parameter_supported"] = f.authorization_endpoint;
   if (f.authorization_endpoint) d["scopes_supported"] = scopes_supported(realm);
   if (!oauth_only) {
@@ -70,7 +77,12 @@ std::string discovery_document(const store::RealmSnapshot& realm, const IssuerUr
     d["request_uri_parameter_supported"] = false;
   }
   if (!f.code_challenge_methods.empty()) d["code_challenge_methods_supported"] = strings(f.code_challenge_methods);
-  if (f.revocation_endpoint) d["revocation_endpoint"] = urls.url(Endpoint::revocation);
+  if (f.revocation_endpoint) {
+    d["revocation_endpoint"] = urls.url(Endpoint::revocation);
+    d["revocation_endpoint_auth_methods_supported"] = strings(f.token_endpoint_auth_methods);
+    if (!f.token_endpoint_auth_signing_algs.empty())
+      d["revocation_endpoint_auth_signing_alg_values_supported"] = strings(f.token_endpoint_auth_signing_algs);
+  }
   if (f.device_authorization_endpoint) d["device_authorization_endpoint"] = urls.url(Endpoint::device_authorization);
   if (f.authorization_endpoint) d["authorization_response_iss_parameter_supported"] = true;
   return json::serialize(d);

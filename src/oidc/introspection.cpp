@@ -5,6 +5,7 @@
 #include "jose/random.hpp"
 #include "oidc/authorize.hpp"
 #include "oidc/claims.hpp"
+#include "oidc/client_auth.hpp"
 #include "oidc/clock.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/token_check.hpp"
@@ -62,7 +63,7 @@ void serve_introspection(OidcContext& ctx, const http::Request& req, http::Respo
   if (!rr) return;
   auto form = http::Params::parse(req.body);
   if (!form) return oauth_error(res, 400, "invalid_request", "Invalid form body");
-  const model::Client* caller = authenticate_client(rr->realm, req, *form, res);
+  const model::Client* caller = authenticate_client(*rr, *form, res, Endpoint::introspection);
   if (!caller) return;
   if (caller->public_client) return oauth_error(res, 403, "invalid_request", "Client not allowed.");
   auto token = form->get("token");

@@ -9,6 +9,7 @@
 
 #include "jose/random.hpp"
 #include "login/pages.hpp"
+#include "oidc/client_auth.hpp"
 #include "oidc/clock.hpp"
 #include "oidc/authorize.hpp"
 #include "oidc/endpoints.hpp"
@@ -57,7 +58,7 @@ void finish_logout(const RealmRequest& rr, http::Response& res, const std::strin
 }
 
 void back_channel_logout(const RealmRequest& rr, const http::Request& req, const http::Params& form, http::Response& res) {
-  const model::Client* client = authenticate_client(rr.realm, req, form, res);
+  const model::Client* client = authenticate_client(rr, form, res, Endpoint::end_session);
   if (!client) return;
   auto claims = verify_realm_token(rr.realm, *form.get("refresh_token"), rr.issuer, now_seconds());
   std::string typ = claims ? claim_string(*claims, "typ") : "";

@@ -2,6 +2,7 @@
 // client session and the user's consent for that client; an access token goes
 // on the revocation list until it would have expired.
 #include "oidc/authorize.hpp"
+#include "oidc/client_auth.hpp"
 #include "oidc/clock.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/token_check.hpp"
@@ -14,7 +15,7 @@ void serve_revocation(OidcContext& ctx, const http::Request& req, http::Response
   if (!rr) return;
   auto form = http::Params::parse(req.body);
   if (!form) return oauth_error(res, 400, "invalid_request", "Invalid form body");
-  const model::Client* caller = authenticate_client(rr->realm, req, *form, res);
+  const model::Client* caller = authenticate_client(*rr, *form, res, Endpoint::revocation);
   if (!caller) return;
   auto token = form->get("token");
   if (!token || token->empty()) return oauth_error(res, 400, "invalid_request", "Token not provided");

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "oidc/authorize.hpp"
+#include "oidc/client_auth.hpp"
 #include "oidc/discovery.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/grants.hpp"
@@ -45,6 +46,7 @@ void root_routes(http::Router& router, OidcContext& ctx) {
 }
 
 using Serve = void (*)(OidcContext&, const http::Request&, http::Response&, std::string_view);
+using ServeAsync = void (*)(OidcContext&, const http::Request&, http::Responder, std::string_view);
 
 // One protocol endpoint at its realm path and, with --root-realm, at its root path.
 void endpoint(http::Router& router, OidcContext& ctx, http::Method method, const std::string& realm_suffix,
@@ -56,12 +58,37 @@ void endpoint(http::Router& router, OidcContext& ctx, http::Method method, const
     router.add(method, path, "root-" + name, [&ctx, serve](const auto& req, auto& res) { serve(ctx, req, res, ctx.root_realm()); });
 }
 
+// An endpoint where clients authenticate (POST): asynchronous, because a
+// client assertion may first need the client's jwks_uri fetched on the pool.
+template <class Handler>
+void client_endpoint(http::Router& router, OidcContext& ctx, const std::string& realm_suffix,
+                     std::initializer_list<const char*> root_paths, const std::string& name, Handler handle) {
+  auto route = [&ctx, handle](bool root) {
+    return [&ctx, handle, root](const http::Request& req, http::Responder respond) {
+      std::string_view realm = root ? std::string_view(ctx.root_realm()) : req.params[0];
+      serve_after_client_keys(ctx, req, realm, std::move(respond),
+                              [&ctx, &req, realm, handle](http::Responder r) { handle(ctx, req, std::move(r), realm); });
+    };
+  };
+  router.add_async(http::Method::POST, "/realms/{realm}/protocol/openid-connect" + realm_suffix, name, route(false));
+  if (ctx.root_realm().empty()) return;
+  for (const char* path : root_paths) router.add_async(http::Method::POST, path, "root-" + name, route(true));
+}
+
+// A synchronous endpoint behind client_endpoint.
+template <Serve serve>
+void answer_now(OidcContext& ctx, const http::Request& req, http::Responder respond, std::string_view realm) {
+  http::Response res;
+  serve(ctx, req, res, realm);
+  respond(std::move(res));
+}
+
 void browser_routes(http::Router& router, OidcContext& ctx) {
   using http::Method;
-  for (auto m : {Method::GET, Method::POST}) {
-    endpoint(router, ctx, m, "/auth", {"/authorize"}, "auth", serve_authorize);
-    endpoint(router, ctx, m, "/logout", {"/end_session", "/end-session"}, "logout", serve_logout);
-  }
+  for (auto m : {Method::GET, Method::POST}) endpoint(router, ctx, m, "/auth", {"/authorize"}, "auth", serve_authorize);
+  endpoint(router, ctx, Method::GET, "/logout", {"/end_session", "/end-session"}, "logout", serve_logout);
+  // POST carries the back-channel logout, where the client authenticates.
+  client_endpoint(router, ctx, "/logout", {"/end_session", "/end-session"}, "logout", answer_now<serve_logout>);
   endpoint(router, ctx, Method::POST, "/logout/logout-confirm", {}, "logout-confirm", serve_logout_confirm);
   endpoint(router, ctx, Method::GET, "/oauth/oob", {}, "oob", serve_oob);
   router.add_async(Method::POST, "/realms/{realm}/login-actions/authenticate", "login-authenticate",
@@ -74,19 +101,12 @@ void browser_routes(http::Router& router, OidcContext& ctx) {
 
 void token_routes(http::Router& router, OidcContext& ctx) {
   using http::Method;
-  // Asynchronous: the password grant hashes on the worker pool.
-  for (std::string path : {std::string("/realms/{realm}/protocol/openid-connect/token"), std::string("/token")}) {
-    bool root = path[1] != 'r';
-    if (root && ctx.root_realm().empty()) continue;
-    router.add_async(Method::POST, path, root ? "root-token" : "token",
-                     [&ctx, root](const http::Request& req, http::Responder respond) {
-                       serve_token(ctx, req, std::move(respond), root ? std::string_view(ctx.root_realm()) : req.params[0]);
-                     });
-  }
+  // The token endpoint is asynchronous itself: the password grant hashes on the worker pool.
+  client_endpoint(router, ctx, "/token", {"/token"}, "token", serve_token);
   endpoint(router, ctx, Method::GET, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
   endpoint(router, ctx, Method::POST, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
-  endpoint(router, ctx, Method::POST, "/token/introspect", {"/introspect"}, "introspect", serve_introspection);
-  endpoint(router, ctx, Method::POST, "/revoke", {"/revoke"}, "revoke", serve_revocation);
+  client_endpoint(router, ctx, "/token/introspect", {"/introspect"}, "introspect", answer_now<serve_introspection>);
+  client_endpoint(router, ctx, "/revoke", {"/revoke"}, "revoke", answer_now<serve_revocation>);
   for (const char* path : {"/token", "/userinfo", "/revoke"})
     router.add(Method::OPTIONS, std::string("/realms/{realm}/protocol/openid-connect") + path, "cors-preflight",
                [](const auto& req, auto& res) { answer_cors_preflight(req, res); });
@@ -103,7 +123,10 @@ void enable_features(OidcContext& ctx) {
   std::sort(f.grant_types.begin(), f.grant_types.end());
   f.response_types = {"code", "id_token", "id_token token", "code id_token", "code token", "code id_token token"};
   f.response_modes = {"query", "fragment", "form_post"};
-  f.token_endpoint_auth_methods = {"client_secret_basic", "client_secret_post"};
+  // Keycloak's order (keycloak-compat §1).
+  f.token_endpoint_auth_methods = {"private_key_jwt", "client_secret_basic", "client_secret_post", "client_secret_jwt"};
+  f.token_endpoint_auth_signing_algs = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
+                                        "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"};
   f.code_challenge_methods = {"plain", "S256"};
 }
 

@@ -3,6 +3,7 @@
 // handler from the table in grants.cpp.
 #include "login/worker_pool.hpp"
 #include "oidc/authorize.hpp"
+#include "oidc/client_auth.hpp"
 #include "oidc/clock.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/grants.hpp"
@@ -49,7 +50,7 @@ void serve_token(OidcContext& ctx, const http::Request& req, http::Responder res
     if (grant_name && g.name == *grant_name) grant = &g;
   if (!grant_name) oauth_error(res, 400, "invalid_request", "Missing form parameter: grant_type");
   else if (!grant) oauth_error(res, 400, "unsupported_grant_type", "Unsupported grant_type");
-  const model::Client* client = grant ? authenticate_client(rr->realm, req, *form, res) : nullptr;
+  const model::Client* client = grant ? authenticate_client(*rr, *form, res, Endpoint::token) : nullptr;
   if (client && form->first_duplicate()) {
     oauth_error(res, 400, "invalid_request", "duplicated parameter");
     client = nullptr;

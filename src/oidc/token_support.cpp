@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <openssl/crypto.h>
 
 #include "oidc/redirect_uri.hpp"
 
@@ -15,64 +14,6 @@ void oauth_error(http::Response& res, int status, std::string_view error, std::s
   res.json(status, json::serialize(o));
   res.set_header("Cache-Control", "no-store");
   res.set_header("Pragma", "no-cache");
-}
-
-namespace {
-
-void client_auth_failed(http::Response& res, const store::RealmSnapshot& realm) {
-  oauth_error(res, 401, "invalid_client", "Invalid client or Invalid client credentials");
-  res.set_header("WWW-Authenticate", "Basic realm=\"" + realm.realm().name + "\"");
-}
-
-bool same_secret(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-}  // namespace
-
-const model::Client* authenticate_client(const store::RealmSnapshot& realm, const http::Request& req,
-                                         const http::Params& form, http::Response& res) {
-  std::string_view authorization = req.header("authorization");
-  std::optional<http::BasicCredentials> basic;
-  if (!authorization.empty()) {
-    basic = http::parse_basic_authorization(authorization);
-    if (!basic && !form.get("client_id")) {
-      client_auth_failed(res, realm);
-      return nullptr;
-    }
-  }
-  auto form_id = form.get("client_id");
-  auto form_secret = form.get("client_secret");
-  if (basic && form_secret) {  // RFC 6749 2.3: one method per request
-    oauth_error(res, 400, "invalid_request", "Multiple client authentication methods");
-    return nullptr;
-  }
-  if (basic && form_id && *form_id != basic->id) {
-    oauth_error(res, 400, "invalid_request", "client_id does not match the authenticated client");
-    return nullptr;
-  }
-  std::string id = basic ? basic->id : std::string(form_id.value_or(""));
-  if (id.empty()) {
-    oauth_error(res, 400, "invalid_client", "Missing client_id parameter");
-    return nullptr;
-  }
-  const model::Client* client = realm.find_client(id);
-  if (!client || !client->enabled || client->protocol != "openid-connect") {
-    client_auth_failed(res, realm);
-    return nullptr;
-  }
-  if (client->bearer_only) {
-    oauth_error(res, 400, "invalid_client", "Bearer-only not allowed");
-    return nullptr;
-  }
-  if (client->public_client) return client;
-  std::string_view secret = basic ? std::string_view(basic->secret) : form_secret.value_or("");
-  if (client->client_authenticator_type != "client-secret" || client->secret.empty() || secret.empty() ||
-      !same_secret(secret, client->secret)) {
-    client_auth_failed(res, realm);
-    return nullptr;
-  }
-  return client;
 }
 
 namespace {

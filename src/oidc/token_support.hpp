@@ -1,7 +1,6 @@
 #pragma once
 // What the token-side endpoints share: OAuth error bodies (RFC 6749 5.2),
-// client authentication (2.3.1: client_secret_basic, client_secret_post,
-// none for public clients), and token verification.
+// token verification and CORS. Client authentication is in client_auth.hpp.
 #include <boost/json/object.hpp>
 
 #include <optional>
@@ -15,11 +14,6 @@
 namespace tessera::oidc {
 
 void oauth_error(http::Response& res, int status, std::string_view error, std::string_view description);
-
-// On failure the response is already written (401 invalid_client with
-// WWW-Authenticate, or 400); null then.
-const model::Client* authenticate_client(const store::RealmSnapshot& realm, const http::Request& req,
-                                         const http::Params& form, http::Response& res);
 
 // A JWS this realm signed, verified with the key its `kid` names (or, for
 // HS512 internal tokens, the realm HMAC key); claims, or nullopt. Checks

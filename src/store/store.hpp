@@ -72,6 +72,10 @@ class Store {
   // revoked token ids. `kind` namespaces the key. -----------------------------
   virtual void put_item(std::string_view kind, std::string_view key, std::string_view value, std::int64_t expires) = 0;
   virtual std::optional<std::string> get_item(std::string_view kind, std::string_view key, std::int64_t now) = 0;
+  // Only if no live item holds the key (atomic across threads and nodes):
+  // false means it is taken. One-time values (assertion `jti`s) use it.
+  virtual bool add_item(std::string_view kind, std::string_view key, std::string_view value, std::int64_t expires,
+                        std::int64_t now) = 0;
   enum class Consumed { now, before, missing };
   struct TakeResult {
     Consumed state = Consumed::missing;

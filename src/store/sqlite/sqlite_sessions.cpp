@@ -133,6 +133,16 @@ void SessionTables::put_item(std::string_view kind, std::string_view key, std::s
       .bind(1, kind).bind(2, key).bind(3, value).bind(4, expires).run();
 }
 
+bool SessionTables::add_item(std::string_view kind, std::string_view key, std::string_view value, std::int64_t expires,
+                             std::int64_t now) {
+  // One statement decides the race: the insert, or the takeover of an expired row, changes a row.
+  db_.prepare("INSERT INTO ephemeral_item (kind, item_key, value, expires, consumed) VALUES (?, ?, ?, ?, 0) "
+              "ON CONFLICT (kind, item_key) DO UPDATE SET value = excluded.value, expires = excluded.expires, consumed = 0 "
+              "WHERE ephemeral_item.expires <= ?")
+      .bind(1, kind).bind(2, key).bind(3, value).bind(4, expires).bind(5, now).run();
+  return sqlite3_changes(db_.handle()) == 1;
+}
+
 std::optional<std::string> SessionTables::get_item(std::string_view kind, std::string_view key, std::int64_t now) {
   auto st = db_.prepare("SELECT value FROM ephemeral_item WHERE kind = ? AND item_key = ? AND expires > ? AND consumed = 0")
                 .bind(1, kind).bind(2, key).bind(3, now);

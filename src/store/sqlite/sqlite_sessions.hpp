@@ -28,6 +28,8 @@ class SessionTables {
   void put_consent(const model::Consent& c);
   void delete_consent(std::string_view user_id, std::string_view client_id);
   void put_item(std::string_view kind, std::string_view key, std::string_view value, std::int64_t expires);
+  bool add_item(std::string_view kind, std::string_view key, std::string_view value, std::int64_t expires,
+                std::int64_t now);
   std::optional<std::string> get_item(std::string_view kind, std::string_view key, std::int64_t now);
   Store::TakeResult consume_item(std::string_view kind, std::string_view key, std::int64_t now);
   void delete_item(std::string_view kind, std::string_view key);

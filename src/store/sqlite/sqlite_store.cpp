@@ -220,6 +220,10 @@ class SqliteStore final : public Store {
   std::optional<std::string> get_item(std::string_view kind, std::string_view key, std::int64_t now) override {
     return locked([&] { return sessions_.get_item(kind, key, now); });
   }
+  bool add_item(std::string_view kind, std::string_view key, std::string_view value, std::int64_t expires,
+                std::int64_t now) override {
+    return locked([&] { return sessions_.add_item(kind, key, value, expires, now); });
+  }
   TakeResult consume_item(std::string_view kind, std::string_view key, std::int64_t now) override {
     return locked([&] { return sessions_.consume_item(kind, key, now); });
   }
