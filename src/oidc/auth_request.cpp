@@ -17,6 +17,7 @@ json::object AuthRequest::to_json() const {
                  {"acr_values", acr_values}, {"code_challenge", code_challenge},
                  {"code_challenge_method", code_challenge_method}, {"claims", claims},
                  {"redirect_uri_given", redirect_uri_given}, {"issuer", issuer}};
+  if (!device_key.empty()) o["device_key"] = device_key;
   if (max_age) o["max_age"] = *max_age;
   return o;
 }
@@ -38,6 +39,7 @@ AuthRequest AuthRequest::from_json(const json::object& o) {
   r.code_challenge_method = str(o, "code_challenge_method");
   r.claims = str(o, "claims");
   r.issuer = str(o, "issuer");
+  r.device_key = str(o, "device_key");
   if (auto it = o.find("max_age"); it != o.end() && it->value().is_int64()) r.max_age = it->value().get_int64();
   if (auto it = o.find("redirect_uri_given"); it != o.end() && it->value().is_bool()) r.redirect_uri_given = it->value().get_bool();
   return r;

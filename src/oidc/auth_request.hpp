@@ -18,6 +18,7 @@ struct AuthRequest {
   std::optional<std::int64_t> max_age;
   bool redirect_uri_given = false;  // the token request must repeat it exactly when given
   std::string issuer;               // of the layout the request came in on; codes and redirects carry it
+  std::string device_key;           // set: this login approves a device (RFC 8628), no redirect
 
   boost::json::object to_json() const;
   static AuthRequest from_json(const boost::json::object& o);

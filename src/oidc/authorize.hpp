@@ -20,6 +20,13 @@ void serve_oob(OidcContext& ctx, const http::Request& req, http::Response& res, 
 std::optional<RealmRequest> realm_request(OidcContext& ctx, const http::Request& req, http::Response& res,
                                           std::string_view realm_name, std::string_view ui_locales = {});
 
+// A live SSO session that this request may use without a new login: not
+// when prompt asks for a login or an account choice, not older than max_age,
+// and only for the user an id_token_hint (`hint_sub`) names.
+std::optional<model::UserSession> usable_session(const RealmRequest& rr, const AuthRequest& ar, const std::string& hint_sub);
+// The login page, with a new authentication session holding `ar`.
+void show_login(const RealmRequest& rr, http::Response& res, const AuthRequest& ar);
+
 // After a successful authentication (fresh or SSO): consent if needed,
 // otherwise a code sent to the client.
 void complete_authorization(const RealmRequest& rr, http::Response& res, const AuthRequest& ar,

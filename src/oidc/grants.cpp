@@ -9,6 +9,7 @@ const std::vector<GrantType>& grant_types() {
       {"client_credentials", grant_client_credentials},
       {"password", grant_password, true},
       {"refresh_token", grant_refresh_token},
+      {"urn:ietf:params:oauth:grant-type:device_code", grant_device_code},
   };
   return table;
 }

@@ -30,5 +30,6 @@ void grant_authorization_code(GrantRequest& g);
 void grant_refresh_token(GrantRequest& g);
 void grant_client_credentials(GrantRequest& g);
 void grant_password(GrantRequest& g);
+void grant_device_code(GrantRequest& g);
 
 }  // namespace tessera::oidc

@@ -12,6 +12,7 @@
 #include "login/pages.hpp"
 #include "oidc/clock.hpp"
 #include "oidc/authorize.hpp"
+#include "oidc/device.hpp"
 #include "oidc/redirect_uri.hpp"
 #include "oidc/sso.hpp"
 #include "oidc/token_issuer.hpp"
@@ -113,6 +114,7 @@ void show_consent(const RealmRequest& rr, http::Response& res, const model::Clie
 // tokens as well (OIDC Core 3.2.2.5, 3.3.2.5).
 void send_code(const RealmRequest& rr, http::Response& res, const AuthRequest& ar, const model::UserSession& session,
                bool fresh_login) {
+  if (!ar.device_key.empty()) return approve_device(rr, res, ar, session);
   bool want_code = ar.response_type.rfind("code", 0) == 0;
   std::string code = want_code ? issue_code(rr, ar, session, fresh_login) : std::string();
   if (want_code && ar.response_type == "code" && ar.redirect_uri == kOobRedirectUri) {
@@ -160,7 +162,7 @@ void complete_authorization(const RealmRequest& rr, http::Response& res, const A
   if (!auth_session_id.empty() &&
       rr.ctx.services().store->consume_item("auth-session", auth_session_id, now_seconds()).state != store::Store::Consumed::now)
     return answer_error_page(rr, res, "expiredCodeMessage");
-  if (client->consent_required) {
+  if (client->consent_required || !ar.device_key.empty()) {
     auto scopes = consent_scopes(rr, *client, ar);
     auto stored = rr.ctx.services().store->find_consent(session.user_id, client->client_id);
     bool covered = stored && std::all_of(scopes.begin(), scopes.end(), [&](auto& s) {
@@ -250,7 +252,10 @@ void serve_consent_action(OidcContext& ctx, const http::Request& req, http::Resp
   auto us = ctx.services().store->find_user_session(session->session_id);
   const model::Client* client = rr->realm.find_client(ar.client_id);
   if (!us || !client) return answer_expired(*rr, res);
-  if (form->get("accept").value_or("") != "yes") return answer_error(res, ar, "access_denied", "", ar.issuer);
+  if (form->get("accept").value_or("") != "yes") {
+    if (!ar.device_key.empty()) return deny_device(*rr, res, ar);
+    return answer_error(res, ar, "access_denied", "", ar.issuer);
+  }
   auto scopes = consent_scopes(*rr, *client, ar);
   auto stored = ctx.services().store->find_consent(us->user_id, client->client_id);
   if (stored)

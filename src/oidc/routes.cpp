@@ -2,6 +2,7 @@
 
 #include "oidc/authorize.hpp"
 #include "oidc/client_auth.hpp"
+#include "oidc/device.hpp"
 #include "oidc/discovery.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/grants.hpp"
@@ -107,7 +108,12 @@ void token_routes(http::Router& router, OidcContext& ctx) {
   endpoint(router, ctx, Method::POST, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
   client_endpoint(router, ctx, "/token/introspect", {"/introspect"}, "introspect", answer_now<serve_introspection>);
   client_endpoint(router, ctx, "/revoke", {"/revoke"}, "revoke", answer_now<serve_revocation>);
-  for (const char* path : {"/token", "/userinfo", "/revoke"})
+  client_endpoint(router, ctx, "/auth/device", {"/device_authorization"}, "device-authorization",
+                  answer_now<serve_device_authorization>);
+  for (auto m : {Method::GET, Method::POST})
+    router.add(m, "/realms/{realm}/device", "device-verification",
+               [&ctx](const auto& req, auto& res) { serve_device_verification(ctx, req, res, req.params[0]); });
+  for (const char* path : {"/token", "/userinfo", "/revoke", "/auth/device"})
     router.add(Method::OPTIONS, std::string("/realms/{realm}/protocol/openid-connect") + path, "cors-preflight",
                [](const auto& req, auto& res) { answer_cors_preflight(req, res); });
 }
@@ -116,7 +122,7 @@ void token_routes(http::Router& router, OidcContext& ctx) {
 void enable_features(OidcContext& ctx) {
   ProviderFeatures& f = ctx.features();
   f.authorization_endpoint = f.token_endpoint = f.userinfo_endpoint = f.end_session_endpoint = true;
-  f.introspection_endpoint = f.revocation_endpoint = true;
+  f.introspection_endpoint = f.revocation_endpoint = f.device_authorization_endpoint = true;
   f.grant_types.clear();
   for (const auto& g : grant_types()) f.grant_types.emplace_back(g.name);
   f.grant_types.emplace_back("implicit");  // served by the authorization endpoint, listed like Keycloak does

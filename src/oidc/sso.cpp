@@ -105,6 +105,14 @@ void Sso::set_auth_session(http::Response& res, std::string_view id) const {
   res.set_header("Set-Cookie", cookie("AUTH_SESSION_ID", id, std::nullopt, true));
 }
 
+std::string_view Sso::device_form_token() const {
+  return http::cookie_value(req_.header("cookie"), "DEVICE_FORM").value_or(std::string_view{});
+}
+
+void Sso::set_device_form_token(http::Response& res, std::string_view token) const {
+  res.set_header("Set-Cookie", cookie("DEVICE_FORM", token, std::nullopt, true));
+}
+
 void Sso::clear_restart(http::Response& res) const {
   res.set_header("Set-Cookie", cookie("KC_RESTART", "", 0L, true));
 }

@@ -36,6 +36,9 @@ class Sso {
   void set_identity(http::Response& res, const Identity& id, std::int64_t expires, bool remember_me) const;
   void set_restart(http::Response& res, const boost::json::object& request) const;
   void set_auth_session(http::Response& res, std::string_view id) const;
+  // DEVICE_FORM: the device code page's CSRF token (double submit).
+  std::string_view device_form_token() const;
+  void set_device_form_token(http::Response& res, std::string_view token) const;
   void clear_all(http::Response& res) const;
   void clear_restart(http::Response& res) const;
 
