@@ -92,12 +92,22 @@ describe('protocol details', () => {
   it('discovery advertises exactly what is implemented and overrides defaults that would over-claim', async () => {
     const d = (await request(disc())).json;
     const endpoints = Object.keys(d).filter((k) => k.endsWith('_endpoint')).sort();
-    assert.deepEqual(endpoints, ['authorization_endpoint', 'end_session_endpoint', 'introspection_endpoint', 'revocation_endpoint',
-      'token_endpoint', 'userinfo_endpoint']);
-    assert.deepEqual(d.grant_types_supported, ['authorization_code', 'client_credentials', 'implicit', 'password', 'refresh_token']);
+    assert.deepEqual(endpoints, ['authorization_endpoint', 'device_authorization_endpoint', 'end_session_endpoint',
+      'introspection_endpoint', 'revocation_endpoint', 'token_endpoint', 'userinfo_endpoint']);
+    assert.deepEqual(d.grant_types_supported, ['authorization_code', 'client_credentials', 'implicit', 'password', 'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code']);
     assert.deepEqual(d.response_types_supported, ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token']);
     assert.deepEqual(d.code_challenge_methods_supported, ['plain', 'S256']);
-    assert.deepEqual(d.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
+    const methods = ['private_key_jwt', 'client_secret_basic', 'client_secret_post', 'client_secret_jwt'];
+    assert.deepEqual(d.token_endpoint_auth_methods_supported, methods);
+    assert.deepEqual(d.introspection_endpoint_auth_methods_supported, methods);
+    assert.deepEqual(d.revocation_endpoint_auth_methods_supported, methods);
+    for (const key of ['token_endpoint_auth_signing_alg_values_supported', 'introspection_endpoint_auth_signing_alg_values_supported',
+      'revocation_endpoint_auth_signing_alg_values_supported']) {
+      assert.ok(d[key].includes('RS256') && d[key].includes('ES256') && d[key].includes('HS256'), key);
+      assert.ok(!d[key].includes('none'), key);
+    }
+    assert.match(d.device_authorization_endpoint, /\/protocol\/openid-connect\/auth\/device$/);
     // OIDC Discovery's default would claim request_uri support, which does not exist yet.
     assert.equal(d.request_uri_parameter_supported, false);
     assert.equal(d.request_parameter_supported, false);

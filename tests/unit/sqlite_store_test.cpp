@@ -126,6 +126,16 @@ TEST_F(SqliteStoreTest, ItemsAreConsumedOnceAndReplaysAreSeen) {
   EXPECT_EQ(store->purge_expired(2000, 100), 1u);
 }
 
+TEST_F(SqliteStoreTest, AddItemTakesAKeyOnlyWhileNoLiveItemHoldsIt) {
+  auto store = store::open_sqlite(path_);
+  EXPECT_TRUE(store->add_item("jti", "client:1", "", 100, 10));
+  EXPECT_FALSE(store->add_item("jti", "client:1", "", 200, 50));   // replay while live
+  EXPECT_TRUE(store->add_item("jti", "client:2", "", 100, 50));    // another key
+  EXPECT_TRUE(store->add_item("jti", "client:1", "x", 300, 100));  // expired at 100: free again
+  EXPECT_EQ(store->get_item("jti", "client:1", 150).value_or(""), "x");
+  EXPECT_TRUE(store->add_item("other", "client:1", "", 500, 150));  // kinds are separate namespaces
+}
+
 TEST_F(SqliteStoreTest, ConcurrentConsumersGetOneWinner) {
   auto store = store::open_sqlite(path_);
   store->put_item("code", "race", "v", 1000);
