@@ -30,6 +30,25 @@ void add_full_claims(const RealmRequest& rr, const LiveToken& t, std::int64_t no
     if (!out.contains(k)) out[k] = v;
 }
 
+// Keycloak's "Support JWT claim in Introspection Response" (client attribute
+// client.introspection.response.allow.jwt.claim.enabled on the caller): asked
+// with Accept: application/jwt, the answer carries the access token as a JWT
+// with all its claims, re-signed, so a resource server can pass a
+// lightweight token on as a full one (keycloak-compat §3.7).
+void add_jwt_claim(const RealmRequest& rr, const model::Client& caller, const LiveToken& t, std::int64_t now,
+                   json::object& out) {
+  auto allowed = caller.attributes.find("client.introspection.response.allow.jwt.claim.enabled");
+  if (allowed == caller.attributes.end() || allowed->second != "true" || t.typ != "Bearer") return;
+  json::object full = t.claims;
+  add_full_claims(rr, t, now, full);
+  auto alg_attr = t.client->attributes.find("access.token.signed.response.alg");
+  auto alg = jose::alg_from_name(alg_attr != t.client->attributes.end() && !alg_attr->second.empty()
+                                     ? alg_attr->second
+                                     : rr.realm.realm().default_signature_algorithm);
+  const store::ActiveKey* key = alg ? rr.realm.signing_key(*alg) : nullptr;
+  if (key) out["jwt"] = jose::sign_compact(key->key, *alg, key->record.kid, json::serialize(full));
+}
+
 json::object introspection(const RealmRequest& rr, const LiveToken& t, std::int64_t now) {
   json::object out = t.claims;
   add_full_claims(rr, t, now, out);
@@ -43,7 +62,8 @@ json::object introspection(const RealmRequest& rr, const LiveToken& t, std::int6
   return out;
 }
 
-// RFC 9701: the answer as a JWT signed with the realm's default algorithm.
+// RFC 9701 (asked for with Accept: application/token-introspection+jwt): the
+// answer as a JWT signed with the realm's default algorithm.
 bool as_jwt(const RealmRequest& rr, const model::Client& caller, const json::object& answer, std::int64_t now,
             http::Response& res) {
   auto alg = jose::alg_from_name(rr.realm.realm().default_signature_algorithm);
@@ -75,8 +95,16 @@ void serve_introspection(OidcContext& ctx, const http::Request& req, http::Respo
   auto live = live_token(*rr, *token, now);
   json::object answer = live ? introspection(*rr, *live, now) : json::object{{"active", false}};
   res.set_header("Cache-Control", "no-store");
-  if (req.header("accept").find("application/jwt") != std::string_view::npos && as_jwt(*rr, *caller, answer, now, res))
+  std::string_view accept = req.header("accept");
+  if (accept.find("application/token-introspection+jwt") != std::string_view::npos && as_jwt(*rr, *caller, answer, now, res))
     return;
+  if (live && accept.find("application/jwt") != std::string_view::npos) {
+    add_jwt_claim(*rr, *caller, *live, now, answer);
+    if (answer.contains("jwt")) {  // `active` stays last
+      answer.erase("active");
+      answer["active"] = true;
+    }
+  }
   res.json(200, json::serialize(answer));
 }
 

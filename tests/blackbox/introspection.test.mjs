@@ -12,6 +12,8 @@ const realm = {
   clients: [
     { clientId: 'app', publicClient: false, secret: 'app-secret', directAccessGrantsEnabled: true, redirectUris: ['https://rp.example/cb'] },
     { clientId: 'rs', publicClient: false, secret: 'rs-secret', standardFlowEnabled: false },
+    { clientId: 'rs-jwt', publicClient: false, secret: 'rs-jwt-secret', standardFlowEnabled: false,
+      attributes: { 'client.introspection.response.allow.jwt.claim.enabled': 'true' } },
     { clientId: 'pub', publicClient: true, directAccessGrantsEnabled: true },
     { clientId: 'light', publicClient: false, secret: 'light-secret', directAccessGrantsEnabled: true,
       attributes: { 'client.use.lightweight.access.token.enabled': 'true' } },
@@ -76,15 +78,31 @@ describe('introspection and revocation', () => {
     assert.deepEqual([hint.status, hint.json.error_description], [400, 'Unsupported token type [bogus].']);
   });
 
-  it('answers with a signed JWT for Accept: application/jwt (RFC 9701)', async () => {
+  it('answers with a signed JWT for Accept: application/token-introspection+jwt (RFC 9701)', async () => {
     const t = await login();
-    const r = await introspect({ token: t.access_token }, ['rs', 'rs-secret'], { accept: 'application/jwt' });
+    const r = await introspect({ token: t.access_token }, ['rs', 'rs-secret'], { accept: 'application/token-introspection+jwt' });
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-type'), 'application/token-introspection+jwt');
     const { payload, protectedHeader } = await jose.jwtVerify(r.text, jose.createRemoteJWKSet(new URL(ep.certs)), {
       issuer: ep.issuer, audience: 'rs' });
     assert.equal(protectedHeader.typ, 'token-introspection+jwt');
     assert.equal(payload.token_introspection.active, true);
+  });
+
+  it('adds the full token as a `jwt` member for Accept: application/jwt when the caller allows it', async () => {
+    const t = await login(['light', 'light-secret']);
+    const plain = await introspect({ token: t.access_token }, ['rs', 'rs-secret'], { accept: 'application/jwt' });
+    assert.equal(plain.status, 200);
+    assert.equal(plain.json.jwt, undefined);  // the caller has not switched the feature on
+    const r = await introspect({ token: t.access_token }, ['rs-jwt', 'rs-jwt-secret'], { accept: 'application/jwt' });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^application\/json/);
+    assert.equal(Object.keys(r.json).at(-1), 'active');
+    const { payload } = await jose.jwtVerify(r.json.jwt, jose.createRemoteJWKSet(new URL(ep.certs)), { issuer: ep.issuer });
+    assert.equal(payload.jti, jwtPayload(t.access_token).jti);
+    assert.ok(payload.realm_access?.roles?.includes('default-roles-intro'), 'full claims of a lightweight token');
+    const dead = await introspect({ token: 'garbage' }, ['rs-jwt', 'rs-jwt-secret'], { accept: 'application/jwt' });
+    assert.deepEqual(dead.json, { active: false });
   });
 
   it('gives a lightweight access token its full claims', async () => {
