@@ -173,7 +173,7 @@ void serve_device_authorization(OidcContext& ctx, const http::Request& req, http
     // 26^8 codes: a clash with a live one is rare, and is drawn again.
     for (int attempt = 0; attempt < 8 && !stored; ++attempt) {
       d.user_code = new_user_code();
-      stored = store.add_item("device-user", d.user_code, key, d.expires, now);
+      stored = store.add_item("device-user", d.user_code, key, kept_until(d), now);
     }
     if (stored) save_device_authorization(store, key, d);
   });

@@ -8,7 +8,7 @@
 // A device authorization is one store item ("device", keyed by the SHA-256
 // of the device code) plus an index item ("device-user", keyed by the user
 // code without its dash). Both outlive the code by interval + 10 s so that a
-// late poll still hears expired_token.
+// late poll still hears expired_token and a late visitor "code expired".
 #include <boost/json/object.hpp>
 
 #include <optional>
