@@ -8,7 +8,8 @@
 
 namespace tessera::model {
 
-using Attributes = std::map<std::string, std::string>;                 // realm/client/mapper: string -> string
+// Transparent comparison: looking a key up by string_view or literal allocates nothing.
+using Attributes = std::map<std::string, std::string, std::less<>>;    // realm/client/mapper: string -> string
 using MultiAttributes = std::map<std::string, std::vector<std::string>>;  // user/group/component: string -> list
 
 struct Realm {
@@ -53,6 +54,12 @@ struct ProtocolMapper {
   bool consent_required = false;
   Attributes config;
 };
+
+// The value of an attribute, empty when it is absent.
+inline std::string_view attribute(const Attributes& attributes, std::string_view key) {
+  auto it = attributes.find(key);
+  return it == attributes.end() ? std::string_view() : std::string_view(it->second);
+}
 
 struct Client {
   std::string id, client_id, name, description, root_url, admin_url, base_url;

@@ -27,11 +27,6 @@ bool same_secret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string attribute(const model::Client& c, const char* key) {
-  auto it = c.attributes.find(key);
-  return it == c.attributes.end() ? std::string() : it->second;
-}
-
 // A client the realm knows, may authenticate and speaks OIDC; else the answer is written.
 const model::Client* known_client(const store::RealmSnapshot& realm, const std::string& id, http::Response& res) {
   const model::Client* client = realm.find_client(id);
@@ -101,7 +96,7 @@ bool is_hmac(jose::Alg alg) { return alg == jose::Alg::HS256 || alg == jose::Alg
 std::string signature_problem(const Assertion& a, const model::Client& client, const RealmRequest& rr, std::int64_t now) {
   auto alg = jose::alg_from_name(a.alg);
   if (!alg) return "Invalid token algorithm";
-  if (std::string pinned = attribute(client, "token.endpoint.auth.signing.alg"); !pinned.empty() && pinned != a.alg)
+  if (auto pinned = model::attribute(client.attributes, "token.endpoint.auth.signing.alg"); !pinned.empty() && pinned != a.alg)
     return "Invalid token algorithm";
   const std::string& type = client.client_authenticator_type;
   if (type == "client-secret-jwt") {

@@ -10,11 +10,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string attribute(const model::Client& c, const char* key) {
-  auto it = c.attributes.find(key);
-  return it == c.attributes.end() ? std::string() : it->second;
-}
-
 std::string member(const json::object& o, std::string_view key) {
   auto it = o.find(key);
   return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
@@ -67,8 +62,8 @@ ClientKeys ClientKeyCache::parsed_once(const std::string& source, bool certifica
 }
 
 ClientKeyCache::Lookup ClientKeyCache::lookup(const model::Client& client, std::string_view kid, std::int64_t now) {
-  if (attribute(client, "use.jwks.url") == "true") {
-    std::string uri = attribute(client, "jwks.url");
+  if (model::attribute(client.attributes, "use.jwks.url") == "true") {
+    std::string uri = std::string(model::attribute(client.attributes, "jwks.url"));
     if (uri.empty()) return {};
     std::lock_guard lock(mu_);
     auto it = by_uri_.find(uri);
@@ -82,8 +77,9 @@ ClientKeyCache::Lookup ClientKeyCache::lookup(const model::Client& client, std::
     if (stale || (!knows_kid && age >= kRetrySeconds)) return {f.keys, uri};
     return {f.keys, {}};
   }
-  if (attribute(client, "use.jwks.string") == "true") return {parsed_once(attribute(client, "jwks.string"), false), {}};
-  std::string certificate = attribute(client, "jwt.credential.certificate");
+  if (model::attribute(client.attributes, "use.jwks.string") == "true")
+    return {parsed_once(std::string(model::attribute(client.attributes, "jwks.string")), false), {}};
+  std::string certificate = std::string(model::attribute(client.attributes, "jwt.credential.certificate"));
   if (!certificate.empty()) return {parsed_once(certificate, true), {}};
   return {};
 }

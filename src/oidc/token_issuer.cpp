@@ -14,13 +14,8 @@ namespace json = boost::json;
 
 namespace {
 
-std::string attribute(const model::Client& c, const char* key) {
-  auto it = c.attributes.find(key);
-  return it == c.attributes.end() ? std::string() : it->second;
-}
-
 std::optional<jose::Alg> client_alg(const IssueRequest& in, const char* attr) {
-  std::string name = attribute(in.client, attr);
+  std::string name(model::attribute(in.client.attributes, attr));
   if (name.empty()) name = in.rr.realm.realm().default_signature_algorithm;
   return jose::alg_from_name(name);
 }
@@ -40,7 +35,8 @@ struct Lifetimes {
 Lifetimes lifetimes(const IssueRequest& in) {
   const model::Realm& realm = in.rr.realm.realm();
   std::int64_t lifespan = realm.access_token_lifespan;
-  if (auto v = attribute(in.client, "access.token.lifespan"); !v.empty()) lifespan = std::atoll(v.c_str());
+  if (auto v = std::string(model::attribute(in.client.attributes, "access.token.lifespan")); !v.empty())
+    lifespan = std::atoll(v.c_str());
   SessionLimits limits = session_limits(realm, in.session.remember_me);
   std::int64_t session_end = in.session.offline ? in.session.expires : in.session.started + limits.max;
   return {std::min(in.now + lifespan, session_end), std::min(in.now + limits.idle, session_end)};
@@ -99,7 +95,7 @@ PreparedIssue prepare_issue(const IssueRequest& in) {
     }
   }
   bool transient = in.session.id.empty();
-  p.with_refresh = in.refresh_allowed && !transient && attribute(in.client, "use.refresh.tokens") != "false";
+  p.with_refresh = in.refresh_allowed && !transient && model::attribute(in.client.attributes, "use.refresh.tokens") != "false";
   if (p.with_refresh && !in.rr.realm.signing_key(jose::Alg::HS512)) {
     p.refusal = {500, "server_error", "No key for refresh tokens", {}};
     return p;
@@ -137,7 +133,8 @@ IssueResult sign_issue(const IssueRequest& in, const PreparedIssue& p) {
   out["expires_in"] = p.access_exp - in.now;
   out["refresh_expires_in"] = p.with_refresh && p.refresh_exp ? p.refresh_exp - in.now : 0;
   if (p.with_refresh) out["refresh_token"] = refresh;
-  out["token_type"] = attribute(in.client, "token.response.type.bearer.lower-case") == "true" ? "bearer" : "Bearer";
+  bool lower_case = model::attribute(in.client.attributes, "token.response.type.bearer.lower-case") == "true";
+  out["token_type"] = lower_case ? "bearer" : "Bearer";
   if (openid) out["id_token"] = id_token;
   out["not-before-policy"] = in.rr.realm.realm().not_before;
   if (!in.session.id.empty()) out["session_state"] = in.session.id;
