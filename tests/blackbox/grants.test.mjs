@@ -104,6 +104,7 @@ describe('client_credentials and password grants', () => {
 
   it('discovery lists the grants', async () => {
     const d = await (await fetch(ep.discovery)).json();
-    assert.deepEqual(d.grant_types_supported, ['authorization_code', 'client_credentials', 'implicit', 'password', 'refresh_token']);
+    assert.deepEqual(d.grant_types_supported, ['authorization_code', 'client_credentials', 'implicit', 'password', 'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code']);
   });
 });
