@@ -63,23 +63,46 @@ void fill_clients(model::RealmBundle& b, model::JsonReader& r) {
   std::set<std::string> seen;
   for (auto& c : b.clients) {
     if (!seen.insert(c.client_id).second) r.error("duplicate clientId '" + c.client_id + "'");
-    ensure_id(c.id);
-    for (auto& m : c.protocol_mappers) ensure_id(m.id);
-    bool confidential = !c.public_client && !c.bearer_only;
-    if (confidential && c.secret.empty() && c.client_authenticator_type == "client-secret") c.secret = jose::random_token(24);
-    if (!c.attributes.count("post.logout.redirect.uris")) c.attributes["post.logout.redirect.uris"] = "+";
-    if (c.default_client_scopes.empty()) c.default_client_scopes = b.realm.default_default_client_scopes;
-    if (c.optional_client_scopes.empty()) c.optional_client_scopes = b.realm.default_optional_client_scopes;
-    // Keycloak 26 attaches service_account (client_id, clientHost, clientAddress) to service-account clients.
-    bool has_sa_scope = std::find(c.default_client_scopes.begin(), c.default_client_scopes.end(), "service_account") !=
-                        c.default_client_scopes.end();
-    if (c.service_accounts_enabled && !has_sa_scope) c.default_client_scopes.push_back("service_account");
-    if (!c.root_url.empty() && c.redirect_uris.empty() && c.root_url.find("${") == std::string::npos) {
-      c.redirect_uris = {c.root_url + (c.root_url.back() == '/' ? "*" : "/*")};
-      if (c.web_origins.empty()) c.web_origins = {"+"};  // the origin of the redirect URIs
-    }
+    complete_client(b.realm, c);
   }
 }
+
+}  // namespace
+
+void complete_client(const model::Realm& realm, model::Client& c) {
+  ensure_id(c.id);
+  for (auto& m : c.protocol_mappers) ensure_id(m.id);
+  bool confidential = !c.public_client && !c.bearer_only;
+  if (confidential && c.secret.empty() && c.client_authenticator_type == "client-secret") c.secret = jose::random_token(24);
+  if (!c.attributes.count("post.logout.redirect.uris")) c.attributes["post.logout.redirect.uris"] = "+";
+  if (c.default_client_scopes.empty()) c.default_client_scopes = realm.default_default_client_scopes;
+  if (c.optional_client_scopes.empty()) c.optional_client_scopes = realm.default_optional_client_scopes;
+  // Keycloak 26 attaches service_account (client_id, clientHost, clientAddress) to service-account clients.
+  bool has_sa_scope = std::find(c.default_client_scopes.begin(), c.default_client_scopes.end(), "service_account") !=
+                      c.default_client_scopes.end();
+  if (c.service_accounts_enabled && !has_sa_scope) c.default_client_scopes.push_back("service_account");
+  if (!c.root_url.empty() && c.redirect_uris.empty() && c.root_url.find("${") == std::string::npos) {
+    c.redirect_uris = {c.root_url + (c.root_url.back() == '/' ? "*" : "/*")};
+    if (c.web_origins.empty()) c.web_origins = {"+"};  // the origin of the redirect URIs
+  }
+}
+
+model::User service_account_user(const model::Realm& realm, const model::Client& client) {
+  model::User sa;
+  sa.id = jose::random_uuid();
+  sa.username = "service-account-" + lower(client.client_id);
+  sa.service_account_client_id = client.client_id;
+  sa.realm_roles = {realm.default_role};
+  sa.created_timestamp = now_ms();
+  return sa;
+}
+
+model::Credential password_credential(const model::Realm& realm, std::string_view password) {
+  auto hashed = login::hash_password(password, hash_policy_for(realm));
+  return {jose::random_uuid(), "password", "", now_ms(), 10, hashed.secret_data, hashed.credential_data};
+}
+
+namespace {
 
 bool has_role(const std::vector<model::Role>& roles, const std::string& client, const std::string& name) {
   return std::any_of(roles.begin(), roles.end(), [&](auto& r) { return r.client == client && r.name == name; });
@@ -156,11 +179,7 @@ void fill_users(model::RealmImport& in, model::JsonReader& r, bool hash) {
     std::string name = "service-account-" + lower(c.client_id);
     bool present = std::any_of(b.users.begin(), b.users.end(), [&](auto& u) { return lower(u.username) == name; });
     if (present) continue;
-    model::User sa;
-    sa.username = name;
-    sa.service_account_client_id = c.client_id;
-    sa.realm_roles = {b.realm.default_role};
-    b.users.push_back(std::move(sa));
+    b.users.push_back(service_account_user(b.realm, c));
   }
   std::set<std::string> names;
   for (std::size_t i = 0; i < b.users.size(); ++i) {
@@ -310,8 +329,7 @@ model::User make_user(const model::Realm& realm, const std::string& username, co
   u.username = lower(username);
   u.created_timestamp = now_ms();
   u.realm_roles = std::move(realm_roles);
-  auto hashed = login::hash_password(password, hash_policy_for(realm));
-  u.credentials.push_back({jose::random_uuid(), "password", "", now_ms(), 10, hashed.secret_data, hashed.credential_data});
+  u.credentials.push_back(password_credential(realm, password));
   return u;
 }
 

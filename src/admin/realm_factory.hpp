@@ -20,6 +20,14 @@ model::RealmBundle complete_realm(model::RealmImport import, model::JsonReader& 
 // A new realm with nothing but defaults (the master realm at first start).
 model::RealmBundle new_realm(const std::string& name);
 
+// Keycloak's defaults for one client: ids, a secret for a confidential
+// client, the realm's default scopes, redirect URIs from rootUrl.
+void complete_client(const model::Realm& realm, model::Client& client);
+// The service-account-{clientId} user of a client with serviceAccountsEnabled.
+model::User service_account_user(const model::Realm& realm, const model::Client& client);
+// A password credential hashed under the realm's password policy (CPU-heavy: worker pool).
+model::Credential password_credential(const model::Realm& realm, std::string_view password);
+
 // A user with a password hashed under the realm's policy, holding `realm_roles`.
 model::User make_user(const model::Realm& realm, const std::string& username, const std::string& password,
                       std::vector<std::string> realm_roles);

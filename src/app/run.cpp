@@ -17,6 +17,7 @@
 #include "http/server.hpp"
 #include "login/authenticator.hpp"
 #include "login/pages.hpp"
+#include "admin/admin_http.hpp"
 #include "login/worker_pool.hpp"
 #include "oidc/client_keys.hpp"
 #include "oidc/endpoints.hpp"
@@ -93,6 +94,7 @@ int serve(const Config& c, Clock::time_point started) {
   oidc::OidcContext oidc_ctx(realms, {c.hostname}, c.root_realm, {store.get(), &authenticator, pool.get(), themes.get()});
   http::Router router;
   oidc::register_routes(router, oidc_ctx);
+  admin::register_admin_routes(router, oidc_ctx);
   std::vector<std::string> route_names;
   for (std::size_t i = 0; i < router.route_count(); ++i) route_names.push_back(router.route_name(i));
   http::Metrics metrics(route_names);

@@ -146,13 +146,20 @@ void for_each_object(JsonReader& r, const json::object& parent, std::string_view
 
 std::vector<ProtocolMapper> mappers_from(JsonReader& r, const json::object& obj) {
   std::vector<ProtocolMapper> out;
-  for_each_object(r, obj, "protocolMappers", [&](const json::object& m) {
-    ProtocolMapper& pm = out.emplace_back();
-    read_fields(r, m, pm, mapper_fields());
-    if (pm.name.empty()) r.error("protocol mapper without a name");
-  });
+  for_each_object(r, obj, "protocolMappers", [&](const json::object& m) { out.push_back(mapper_from_json(r, m)); });
   return out;
 }
+
+}  // namespace
+
+ProtocolMapper mapper_from_json(JsonReader& r, const json::object& obj) {
+  ProtocolMapper pm;
+  read_fields(r, obj, pm, mapper_fields());
+  if (pm.name.empty()) r.error("protocol mapper without a name");
+  return pm;
+}
+
+namespace {
 
 Role read_role(JsonReader& r, const json::object& obj, std::string client) {
   Role role;

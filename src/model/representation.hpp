@@ -46,6 +46,7 @@ boost::json::object to_json(const Group& group);  // without subGroups
 Realm realm_from_json(JsonReader& r, const boost::json::object& obj);
 Client client_from_json(JsonReader& r, const boost::json::object& obj);
 ClientScope client_scope_from_json(JsonReader& r, const boost::json::object& obj);
+ProtocolMapper mapper_from_json(JsonReader& r, const boost::json::object& obj);
 User user_from_json(JsonReader& r, const boost::json::object& obj);
 Role role_from_json(JsonReader& r, const boost::json::object& obj, std::string client);
 // One group, not its subGroups; `parent_path` places it in the tree.

@@ -49,6 +49,31 @@ class Store {
   virtual void add_user(std::string_view realm_id, const model::User& user) = 0;
   virtual void add_keys(std::string_view realm_id, const std::vector<model::KeyRecord>& keys) = 0;
 
+  // --- administration ---------------------------------------------------------
+  // Replaces the realm's configuration (settings, clients, client scopes,
+  // roles, groups) with `config` in one transaction, matched by realm id;
+  // users, credentials, keys and sessions stay. Kind::conflict when the new
+  // name belongs to another realm or a client id, scope or role name repeats.
+  virtual void replace_realm_config(const model::RealmBundle& config) = 0;
+  // The realm and everything in it; false if there was none.
+  virtual bool delete_realm(std::string_view name) = 0;
+  // Representation, username and email; credentials untouched. Kind::conflict
+  // when the username is taken by another user of the realm.
+  virtual void update_user(std::string_view realm_id, const model::User& user) = 0;
+  virtual void set_credentials(std::string_view user_id, const std::vector<model::Credential>& credentials) = 0;
+  // The user, credentials, consents and sessions; false if there was none.
+  virtual bool delete_user(std::string_view realm_id, std::string_view id) = 0;
+  struct UserQuery {
+    std::string search;           // substring of username, email, first or last name
+    std::string username, email;  // substring, or the whole value when `exact`
+    bool exact = false;
+    std::size_t first = 0, max = 100;
+  };
+  // Ordered by username; without credentials.
+  virtual std::vector<model::User> find_users(std::string_view realm_id, const UserQuery& query) = 0;
+  virtual std::vector<model::UserSession> user_sessions_of(std::string_view user_id) = 0;
+  virtual std::vector<model::UserSession> realm_sessions(std::string_view realm_id) = 0;
+
   // --- sessions -------------------------------------------------------------
   virtual void create_user_session(const model::UserSession& session) = 0;
   virtual std::optional<model::UserSession> find_user_session(std::string_view id) = 0;

@@ -56,10 +56,9 @@ void SessionTables::create_user_session(const model::UserSession& s) {
       .bind(6, s.expires).bind(7, notes_json(s.notes, s)).run();
 }
 
-std::optional<model::UserSession> SessionTables::find_user_session(std::string_view id) {
-  auto st = db_.prepare("SELECT id, realm_id, user_id, started, last_refresh, expires, representation "
-                        "FROM user_session WHERE id = ?").bind(1, id);
-  if (!st.step()) return std::nullopt;
+namespace {
+
+model::UserSession session_row(const Statement& st) {
   model::UserSession s;
   s.id = st.text(0);
   s.realm_id = st.text(1);
@@ -69,6 +68,26 @@ std::optional<model::UserSession> SessionTables::find_user_session(std::string_v
   s.expires = st.integer(5);
   read_session_json(st.text(6), s);
   return s;
+}
+
+}  // namespace
+
+std::optional<model::UserSession> SessionTables::find_user_session(std::string_view id) {
+  auto st = db_.prepare("SELECT id, realm_id, user_id, started, last_refresh, expires, representation "
+                        "FROM user_session WHERE id = ?").bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return session_row(st);
+}
+
+std::vector<model::UserSession> SessionTables::sessions_where(bool by_user, std::string_view id, std::int64_t now) {
+  auto st = by_user ? db_.prepare("SELECT id, realm_id, user_id, started, last_refresh, expires, representation "
+                                  "FROM user_session WHERE user_id = ? AND expires > ? ORDER BY started")
+                    : db_.prepare("SELECT id, realm_id, user_id, started, last_refresh, expires, representation "
+                                  "FROM user_session WHERE realm_id = ? AND expires > ? ORDER BY started");
+  st.bind(1, id).bind(2, now);
+  std::vector<model::UserSession> out;
+  while (st.step()) out.push_back(session_row(st));
+  return out;
 }
 
 void SessionTables::touch_user_session(std::string_view id, std::int64_t now, std::int64_t expires) {

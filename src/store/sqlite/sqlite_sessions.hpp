@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/session.hpp"
 #include "store/sqlite/sqlite_db.hpp"
@@ -17,6 +18,8 @@ class SessionTables {
 
   void create_user_session(const model::UserSession& s);
   std::optional<model::UserSession> find_user_session(std::string_view id);
+  // Live sessions of a user (by_user) or of a realm.
+  std::vector<model::UserSession> sessions_where(bool by_user, std::string_view id, std::int64_t now);
   void touch_user_session(std::string_view id, std::int64_t now, std::int64_t expires);
   bool delete_user_session(std::string_view id);
   void put_client_session(const model::ClientSession& s);

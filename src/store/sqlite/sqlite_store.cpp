@@ -5,10 +5,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 
 #include "model/representation.hpp"
+#include "store/sqlite/codec.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/sqlite_admin.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/sqlite_sessions.hpp"
 #include "store/store.hpp"
@@ -17,29 +20,13 @@ namespace tessera::store {
 namespace json = boost::json;
 using sqlite::Database;
 using sqlite::Transaction;
+using sqlite::decode;
+using sqlite::lower;
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-json::object parse_object(const std::string& text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) throw StoreError(StoreError::Kind::invalid, "stored representation is not a JSON object");
-  return std::move(v.get_object());
-}
-
-// Stored representations were written by us; a reader error means corruption.
-template <class T, class Fn>
-T decode(const std::string& text, Fn from_json) {
-  model::JsonReader r;
-  T out = from_json(r, parse_object(text));
-  if (!r.ok()) throw StoreError(StoreError::Kind::invalid, "stored data invalid at " + r.errors[0].path);
-  return out;
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 class SqliteStore final : public Store {
@@ -88,20 +75,7 @@ class SqliteStore final : public Store {
       throw StoreError(StoreError::Kind::conflict, "realm " + b.realm.name + " already exists");
     db_.prepare("INSERT INTO realm (id, name, representation) VALUES (?, ?, ?)")
         .bind(1, realm_id).bind(2, b.realm.name).bind(3, json::serialize(model::to_json(b.realm))).run();
-    for (const auto& c : b.clients)
-      db_.prepare("INSERT INTO client (id, realm_id, client_id, representation) VALUES (?, ?, ?, ?)")
-          .bind(1, c.id).bind(2, realm_id).bind(3, c.client_id).bind(4, json::serialize(model::to_json(c))).run();
-    for (const auto& s : b.client_scopes)
-      db_.prepare("INSERT INTO client_scope (id, realm_id, name, representation) VALUES (?, ?, ?, ?)")
-          .bind(1, s.id).bind(2, realm_id).bind(3, s.name).bind(4, json::serialize(model::to_json(s))).run();
-    for (const auto& r : b.roles)
-      db_.prepare("INSERT INTO role (id, realm_id, client, name, representation) VALUES (?, ?, ?, ?, ?)")
-          .bind(1, r.id).bind(2, realm_id).bind(3, r.client).bind(4, r.name)
-          .bind(5, json::serialize(model::to_json(r))).run();
-    for (const auto& g : b.groups)
-      db_.prepare("INSERT INTO user_group (id, realm_id, path, parent_path, representation) VALUES (?, ?, ?, ?, ?)")
-          .bind(1, g.id).bind(2, realm_id).bind(3, g.path).bind(4, g.parent_path)
-          .bind(5, json::serialize(model::to_json(g))).run();
+    sqlite::insert_config(db_, b);
     for (const auto& u : b.users) insert_user(realm_id, u);
     insert_keys(realm_id, b.keys);
     tx.commit();
@@ -179,6 +153,45 @@ class SqliteStore final : public Store {
     Transaction tx(db_);
     insert_keys(realm_id, keys);
     tx.commit();
+  }
+
+  void replace_realm_config(const model::RealmBundle& config) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(db_);
+    sqlite::replace_config(db_, config);
+    tx.commit();
+  }
+  bool delete_realm(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(db_);
+    bool found = sqlite::delete_realm(db_, name);
+    tx.commit();
+    return found;
+  }
+  void update_user(std::string_view realm_id, const model::User& user) override {
+    locked([&] { sqlite::update_user(db_, realm_id, user); });
+  }
+  void set_credentials(std::string_view user_id, const std::vector<model::Credential>& credentials) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(db_);
+    sqlite::set_credentials(db_, user_id, credentials);
+    tx.commit();
+  }
+  bool delete_user(std::string_view realm_id, std::string_view id) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(db_);
+    bool found = sqlite::delete_user(db_, realm_id, id);
+    tx.commit();
+    return found;
+  }
+  std::vector<model::User> find_users(std::string_view realm_id, const UserQuery& query) override {
+    return locked([&] { return sqlite::find_users(db_, realm_id, query); });
+  }
+  std::vector<model::UserSession> user_sessions_of(std::string_view user_id) override {
+    return locked([&] { return sessions_.sessions_where(true, user_id, now_seconds()); });
+  }
+  std::vector<model::UserSession> realm_sessions(std::string_view realm_id) override {
+    return locked([&] { return sessions_.sessions_where(false, realm_id, now_seconds()); });
   }
 
   // Sessions: one statement each, under the store's lock.
@@ -282,12 +295,7 @@ class SqliteStore final : public Store {
     db_.prepare("INSERT INTO user_entity (id, realm_id, username, email, representation) VALUES (?, ?, ?, ?, ?)")
         .bind(1, u.id).bind(2, realm_id).bind(3, lower(u.username)).bind(4, lower(u.email))
         .bind(5, json::serialize(model::to_json(u))).run();
-    for (const auto& c : u.credentials)
-      db_.prepare(
-             "INSERT INTO credential (id, user_id, type, user_label, priority, created_date, secret_data, "
-             "credential_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-          .bind(1, c.id).bind(2, u.id).bind(3, c.type).bind(4, c.user_label).bind(5, std::int64_t{c.priority})
-          .bind(6, c.created_date).bind(7, c.secret_data).bind(8, c.credential_data).run();
+    sqlite::insert_credentials(db_, u.id, u.credentials);
   }
 
   void insert_keys(std::string_view realm_id, const std::vector<model::KeyRecord>& keys) {

@@ -1,0 +1,199 @@
+#include "admin/admin_http.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "jose/jws.hpp"
+#include "login/worker_pool.hpp"
+#include "oidc/authorize.hpp"
+#include "oidc/claims.hpp"
+#include "oidc/clock.hpp"
+#include "oidc/token_check.hpp"
+#include "oidc/token_support.hpp"
+
+namespace tessera::admin {
+namespace json = boost::json;
+
+namespace {
+
+const char* role_for(Permission p) {
+  switch (p) {
+    case Permission::view_realm: return "view-realm";
+    case Permission::manage_realm: return "manage-realm";
+    case Permission::view_users: return "view-users";
+    case Permission::manage_users: return "manage-users";
+    case Permission::view_clients: return "view-clients";
+    case Permission::manage_clients: return "manage-clients";
+  }
+  return "";
+}
+
+// The view permission a manage permission implies.
+std::optional<Permission> managing(Permission p) {
+  switch (p) {
+    case Permission::view_realm: return Permission::manage_realm;
+    case Permission::view_users: return Permission::manage_users;
+    case Permission::view_clients: return Permission::manage_clients;
+    default: return std::nullopt;
+  }
+}
+
+// The realm whose token this is, from its `iss` (verified afterwards against that realm).
+std::string issuing_realm(std::string_view token) {
+  auto jws = jose::parse_compact(token);
+  if (!jws) return {};
+  boost::system::error_code ec;
+  json::value payload = json::parse(jws->payload, ec);
+  if (ec || !payload.is_object()) return {};
+  std::string iss = oidc::claim_string(payload.get_object(), "iss");
+  auto at = iss.rfind("/realms/");
+  return at == std::string::npos ? std::string() : iss.substr(at + 8);
+}
+
+// Who calls: a live access token of an enabled user, with roles from the
+// server-side mappings (admin-cli tokens are lightweight and carry none).
+std::optional<Caller> authenticate(oidc::OidcContext& ctx, const http::Request& req) {
+  auto token = http::bearer_token(req.header("authorization"));
+  if (!token) return std::nullopt;
+  std::string realm_name = issuing_realm(*token);
+  if (realm_name.empty()) return std::nullopt;
+  http::Response scratch;
+  auto rr = oidc::realm_request(ctx, req, scratch, realm_name);
+  if (!rr) return std::nullopt;
+  auto live = oidc::live_token(*rr, *token, oidc::now_seconds());
+  if (!live || live->typ != "Bearer" || !live->user) return std::nullopt;
+  auto roles = oidc::effective_roles(rr->realm, *live->user);
+  Caller c;
+  c.realm = realm_name;
+  c.master_admin = realm_name == "master" && std::find(roles.realm.begin(), roles.realm.end(), "admin") != roles.realm.end();
+  if (auto it = roles.clients.find("realm-management"); it != roles.clients.end())
+    c.roles.insert(it->second.begin(), it->second.end());
+  return c;
+}
+
+}  // namespace
+
+bool Caller::may(std::string_view target_realm, Permission p) const {
+  if (master_admin) return true;
+  if (realm != target_realm) return false;
+  if (roles.count("realm-admin") || roles.count(role_for(p))) return true;
+  auto stronger = managing(p);
+  return stronger && roles.count(role_for(*stronger));
+}
+
+bool Caller::may_view_any(std::string_view target_realm) const {
+  return master_admin || (realm == target_realm && !roles.empty());
+}
+
+std::string AdminCall::realm_url() const { return base + "/admin/realms/" + (realm ? realm->realm().name : ""); }
+
+void answer_error(http::Response& res, int status, std::string_view error) {
+  res.json(status, json::serialize(json::object{{"error", error}}));
+}
+
+void answer_message(http::Response& res, int status, std::string_view message) {
+  res.json(status, json::serialize(json::object{{"errorMessage", message}}));
+}
+
+void answer_json(http::Response& res, const json::value& body, int status) { res.json(status, json::serialize(body)); }
+
+void answer_created(http::Response& res, const std::string& location) {
+  res.status = 201;
+  res.body.clear();
+  res.content_type.clear();
+  res.set_header("Location", location);
+}
+
+void answer_no_content(http::Response& res) {
+  res.status = 204;
+  res.body.clear();
+  res.content_type.clear();
+}
+
+std::optional<json::value> json_body(const AdminCall& call) {
+  boost::system::error_code ec;
+  json::value v = json::parse(call.req.body, ec);
+  if (ec || (!v.is_object() && !v.is_array())) {
+    call.res.json(400, R"({"error":"invalid_request","error_description":"Cannot parse the JSON"})");
+    return std::nullopt;
+  }
+  return v;
+}
+
+bool edit_realm(AdminCall& call, const std::function<bool(model::RealmBundle&)>& edit) {
+  std::string name = call.realm->realm().name;
+  std::string new_name = name;
+  bool written = false;
+  try {
+    call.store().in_transaction([&] {
+      auto bundle = call.store().load_realm_config(name);
+      if (!bundle) return answer_error(call.res, 404, "Realm not found.");
+      if (!edit(*bundle)) return;
+      call.store().replace_realm_config(*bundle);
+      new_name = bundle->realm.name;
+      written = true;
+    });
+  } catch (const store::StoreError& e) {
+    if (e.kind() != store::StoreError::Kind::conflict) throw;
+    answer_message(call.res, 409, e.what());
+    return false;
+  }
+  if (!written) return false;
+  // The next request sees the change: snapshots are rebuilt from the store.
+  if (new_name != name) call.ctx.realms().invalidate_all();
+  else call.ctx.realms().invalidate(name);
+  return true;
+}
+
+void admin_route(http::Router& router, oidc::OidcContext& ctx, http::Method method, const std::string& pattern,
+                 std::optional<Permission> permission, AdminHandler handler) {
+  bool names_realm = pattern.rfind("/{realm}", 0) == 0;
+  auto serve = [&ctx, permission, handler, names_realm](const http::Request& req, http::Response& res) {
+    auto caller = authenticate(ctx, req);
+    if (!caller) return answer_error(res, 401, "HTTP 401 Unauthorized");
+    std::string base;
+    if (!ctx.base_url(req, base)) return answer_error(res, 400, "Invalid Host header");
+    AdminCall call{ctx, req, res, std::move(*caller), std::move(base), nullptr};
+    if (names_realm) {
+      call.realm = ctx.realms().get(req.params[0]);
+      if (!call.realm) return answer_error(res, call.caller.master_admin ? 404 : 403,
+                                           call.caller.master_admin ? "Realm not found." : "HTTP 403 Forbidden");
+      if (permission && !call.caller.may(req.params[0], *permission)) return answer_error(res, 403, "HTTP 403 Forbidden");
+    }
+    try {
+      handler(call);
+    } catch (const store::StoreError& e) {
+      if (e.kind() == store::StoreError::Kind::conflict) return answer_message(res, 409, e.what());
+      spdlog::error("admin {}: store error: {}", req.path, e.what());
+      answer_error(res, 500, "unknown_error");
+    } catch (const std::exception& e) {
+      spdlog::error("admin {}: {}", req.path, e.what());
+      answer_error(res, 500, "unknown_error");
+    }
+  };
+  // Admin calls write to the store and may hash passwords: on the worker pool, never an I/O thread.
+  router.add_async(method, "/admin/realms" + pattern, "admin",
+                   [&ctx, serve](const http::Request& req, http::Responder respond) {
+                     bool queued = ctx.services().pool->submit([serve, &req, respond] {
+                       http::Response res;
+                       serve(req, res);
+                       res.set_header("Cache-Control", "no-cache");
+                       respond(std::move(res));
+                     });
+                     if (!queued) {
+                       http::Response busy;
+                       answer_error(busy, 503, "Server busy");
+                       respond(std::move(busy));
+                     }
+                   });
+}
+
+void register_admin_routes(http::Router& router, oidc::OidcContext& ctx) {
+  register_realm_routes(router, ctx);
+  register_client_routes(router, ctx);
+  register_user_routes(router, ctx);
+  register_role_routes(router, ctx);
+}
+
+}  // namespace tessera::admin

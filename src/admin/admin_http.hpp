@@ -1,0 +1,71 @@
+#pragma once
+// What every admin REST endpoint shares (keycloak-compat §9): the caller's
+// identity from a bearer token of the master realm or of the realm being
+// administered, role checks from server-side role mappings (composites
+// included), Keycloak's error bodies, JSON bodies and 201 + Location answers.
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "http/router.hpp"
+#include "oidc/context.hpp"
+
+namespace tessera::admin {
+
+// realm-management client roles (the realm-admin composite holds them all).
+enum class Permission { view_realm, manage_realm, view_users, manage_users, view_clients, manage_clients };
+
+struct Caller {
+  std::string realm;             // the realm the token came from
+  bool master_admin = false;     // master realm role `admin`: everything, everywhere
+  std::set<std::string> roles;   // realm-management roles in `realm`
+  bool may(std::string_view target_realm, Permission p) const;
+  bool may_view_any(std::string_view target_realm) const;  // any realm-management role there
+};
+
+// One admin request: the caller, the target realm (loaded), the body.
+struct AdminCall {
+  oidc::OidcContext& ctx;
+  const http::Request& req;
+  http::Response& res;
+  Caller caller;
+  std::string base;  // public base URL, for Location headers
+  std::shared_ptr<const store::RealmSnapshot> realm;  // null for /admin/realms itself
+  store::Store& store() const { return *ctx.services().store; }
+  std::string realm_url() const;  // {base}/admin/realms/{realm}
+};
+
+// Keycloak's error bodies.
+void answer_error(http::Response& res, int status, std::string_view error);          // {"error": ...}
+void answer_message(http::Response& res, int status, std::string_view message);      // {"errorMessage": ...}
+void answer_json(http::Response& res, const boost::json::value& body, int status = 200);
+void answer_created(http::Response& res, const std::string& location);  // 201, empty body
+void answer_no_content(http::Response& res);                            // 204
+
+// The request body as a JSON object/array; on failure answers 400 "Cannot parse the JSON".
+std::optional<boost::json::value> json_body(const AdminCall& call);
+
+// The realm's configuration changed by `edit` (fresh from the store, one
+// transaction), then the realm cache refreshed; false after an error was
+// answered (edit returns false having written its own answer).
+bool edit_realm(AdminCall& call, const std::function<bool(model::RealmBundle&)>& edit);
+
+using AdminHandler = void (*)(AdminCall&);
+// Registers `pattern` (under /admin/realms) for `method`: authenticates, loads
+// the realm named by the first path parameter (404 "Realm not found."), checks
+// `permission` (403), then runs the handler.
+void admin_route(http::Router& router, oidc::OidcContext& ctx, http::Method method, const std::string& pattern,
+                 std::optional<Permission> permission, AdminHandler handler);
+
+void register_admin_routes(http::Router& router, oidc::OidcContext& ctx);
+// Per resource, in their own files.
+void register_realm_routes(http::Router& router, oidc::OidcContext& ctx);
+void register_client_routes(http::Router& router, oidc::OidcContext& ctx);
+void register_user_routes(http::Router& router, oidc::OidcContext& ctx);
+void register_role_routes(http::Router& router, oidc::OidcContext& ctx);
+
+}  // namespace tessera::admin

@@ -1,0 +1,132 @@
+#include "store/sqlite/sqlite_admin.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "model/representation.hpp"
+#include "store/sqlite/codec.hpp"
+
+namespace tessera::store::sqlite {
+namespace json = boost::json;
+
+namespace {
+
+// SQLite reports a UNIQUE violation as a constraint failure; the admin API answers it with 409.
+template <class Fn>
+void unique_or_conflict(Fn&& write, const std::string& what) {
+  try {
+    write();
+  } catch (const StoreError& e) {
+    if (std::string_view(e.what()).find("UNIQUE") != std::string_view::npos)
+      throw StoreError(StoreError::Kind::conflict, what);
+    throw;
+  }
+}
+
+// LIKE pattern for a substring, with the pattern characters escaped ('\' is the ESCAPE character).
+std::string contains(std::string_view s) {
+  std::string out = "%";
+  for (char c : lower(s)) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
+}  // namespace
+
+void insert_config(Database& db, const model::RealmBundle& b) {
+  const std::string& realm_id = b.realm.id;
+  for (const auto& c : b.clients)
+    unique_or_conflict([&] {
+      db.prepare("INSERT INTO client (id, realm_id, client_id, representation) VALUES (?, ?, ?, ?)")
+          .bind(1, c.id).bind(2, realm_id).bind(3, c.client_id).bind(4, json::serialize(model::to_json(c))).run();
+    }, "Client " + c.client_id + " already exists");
+  for (const auto& s : b.client_scopes)
+    unique_or_conflict([&] {
+      db.prepare("INSERT INTO client_scope (id, realm_id, name, representation) VALUES (?, ?, ?, ?)")
+          .bind(1, s.id).bind(2, realm_id).bind(3, s.name).bind(4, json::serialize(model::to_json(s))).run();
+    }, "Client Scope " + s.name + " already exists");
+  for (const auto& r : b.roles)
+    unique_or_conflict([&] {
+      db.prepare("INSERT INTO role (id, realm_id, client, name, representation) VALUES (?, ?, ?, ?, ?)")
+          .bind(1, r.id).bind(2, realm_id).bind(3, r.client).bind(4, r.name)
+          .bind(5, json::serialize(model::to_json(r))).run();
+    }, "Role with name " + r.name + " already exists");
+  for (const auto& g : b.groups)
+    unique_or_conflict([&] {
+      db.prepare("INSERT INTO user_group (id, realm_id, path, parent_path, representation) VALUES (?, ?, ?, ?, ?)")
+          .bind(1, g.id).bind(2, realm_id).bind(3, g.path).bind(4, g.parent_path)
+          .bind(5, json::serialize(model::to_json(g))).run();
+    }, "Top level group named '" + g.name + "' already exists.");
+}
+
+void replace_config(Database& db, const model::RealmBundle& b) {
+  const std::string& id = b.realm.id;
+  auto other = db.prepare("SELECT 1 FROM realm WHERE name = ? AND id <> ?").bind(1, b.realm.name).bind(2, id);
+  if (other.step()) throw StoreError(StoreError::Kind::conflict, "Realm " + b.realm.name + " already exists");
+  db.prepare("UPDATE realm SET name = ?, representation = ? WHERE id = ?")
+      .bind(1, b.realm.name).bind(2, json::serialize(model::to_json(b.realm))).bind(3, id).run();
+  if (sqlite3_changes(db.handle()) != 1) throw StoreError(StoreError::Kind::invalid, "no realm with id " + id);
+  db.prepare("DELETE FROM client WHERE realm_id = ?").bind(1, id).run();
+  db.prepare("DELETE FROM client_scope WHERE realm_id = ?").bind(1, id).run();
+  db.prepare("DELETE FROM role WHERE realm_id = ?").bind(1, id).run();
+  db.prepare("DELETE FROM user_group WHERE realm_id = ?").bind(1, id).run();
+  insert_config(db, b);
+}
+
+bool delete_realm(Database& db, std::string_view name) {
+  auto st = db.prepare("SELECT id FROM realm WHERE name = ?").bind(1, name);
+  if (!st.step()) return false;
+  std::string id = st.text(0);
+  // Credentials and consents hang off users, client sessions off user sessions: cascades do the rest.
+  db.prepare("DELETE FROM user_entity WHERE realm_id = ?").bind(1, id).run();
+  db.prepare("DELETE FROM realm WHERE id = ?").bind(1, id).run();
+  return true;
+}
+
+void update_user(Database& db, std::string_view realm_id, const model::User& u) {
+  unique_or_conflict([&] {
+    db.prepare("UPDATE user_entity SET username = ?, email = ?, representation = ? WHERE realm_id = ? AND id = ?")
+        .bind(1, lower(u.username)).bind(2, lower(u.email)).bind(3, json::serialize(model::to_json(u)))
+        .bind(4, realm_id).bind(5, u.id).run();
+  }, "User exists with same username");
+}
+
+void insert_credentials(Database& db, std::string_view user_id, const std::vector<model::Credential>& credentials) {
+  for (const auto& c : credentials)
+    db.prepare("INSERT INTO credential (id, user_id, type, user_label, priority, created_date, secret_data, "
+               "credential_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, c.id).bind(2, user_id).bind(3, c.type).bind(4, c.user_label).bind(5, std::int64_t{c.priority})
+        .bind(6, c.created_date).bind(7, c.secret_data).bind(8, c.credential_data).run();
+}
+
+void set_credentials(Database& db, std::string_view user_id, const std::vector<model::Credential>& credentials) {
+  db.prepare("DELETE FROM credential WHERE user_id = ?").bind(1, user_id).run();
+  insert_credentials(db, user_id, credentials);
+}
+
+bool delete_user(Database& db, std::string_view realm_id, std::string_view id) {
+  db.prepare("DELETE FROM user_session WHERE user_id = ? AND realm_id = ?").bind(1, id).bind(2, realm_id).run();
+  db.prepare("DELETE FROM user_entity WHERE realm_id = ? AND id = ?").bind(1, realm_id).bind(2, id).run();
+  return sqlite3_changes(db.handle()) > 0;
+}
+
+std::vector<model::User> find_users(Database& db, std::string_view realm_id, const Store::UserQuery& q) {
+  // Empty filters match everything ('%'); first and last names live in the representation.
+  std::string search = q.search.empty() || q.search == "*" ? "%" : contains(q.search);
+  std::string username = q.username.empty() ? "%" : q.exact ? lower(q.username) : contains(q.username);
+  std::string email = q.email.empty() ? "%" : q.exact ? lower(q.email) : contains(q.email);
+  auto st = db.prepare(
+      "SELECT representation FROM user_entity WHERE realm_id = ? AND username LIKE ? ESCAPE '\\' "
+      "AND email LIKE ? ESCAPE '\\' AND (username LIKE ?4 ESCAPE '\\' OR email LIKE ?4 ESCAPE '\\' "
+      "OR lower(coalesce(json_extract(representation, '$.firstName'), '')) LIKE ?4 ESCAPE '\\' "
+      "OR lower(coalesce(json_extract(representation, '$.lastName'), '')) LIKE ?4 ESCAPE '\\') "
+      "ORDER BY username LIMIT ? OFFSET ?");
+  st.bind(1, realm_id).bind(2, username).bind(3, email).bind(4, search)
+      .bind(5, static_cast<std::int64_t>(q.max)).bind(6, static_cast<std::int64_t>(q.first));
+  std::vector<model::User> out;
+  while (st.step()) out.push_back(decode<model::User>(st.text(0), model::user_from_json));
+  return out;
+}
+
+}  // namespace tessera::store::sqlite
