@@ -194,6 +194,7 @@ void register_admin_routes(http::Router& router, oidc::OidcContext& ctx) {
   register_client_routes(router, ctx);
   register_user_routes(router, ctx);
   register_role_routes(router, ctx);
+  register_scope_routes(router, ctx);
 }
 
 }  // namespace tessera::admin

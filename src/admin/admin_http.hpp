@@ -67,5 +67,6 @@ void register_realm_routes(http::Router& router, oidc::OidcContext& ctx);
 void register_client_routes(http::Router& router, oidc::OidcContext& ctx);
 void register_user_routes(http::Router& router, oidc::OidcContext& ctx);
 void register_role_routes(http::Router& router, oidc::OidcContext& ctx);
+void register_scope_routes(http::Router& router, oidc::OidcContext& ctx);
 
 }  // namespace tessera::admin

@@ -22,14 +22,26 @@ void unique_or_conflict(Fn&& write, const std::string& what) {
   }
 }
 
-// LIKE pattern for a substring, with the pattern characters escaped ('\' is the ESCAPE character).
-std::string contains(std::string_view s) {
-  std::string out = "%";
+// `s` lower-cased with LIKE's special characters escaped ('\\' is the ESCAPE character).
+std::string like_escaped(std::string_view s) {
+  std::string out;
   for (char c : lower(s)) {
     if (c == '%' || c == '_' || c == '\\') out += '\\';
     out += c;
   }
-  return out + "%";
+  return out;
+}
+
+std::string contains(std::string_view s) { return "%" + like_escaped(s) + "%"; }
+
+// Keycloak's user search: a prefix by default, "*x*" anywhere, "\"x\"" exactly.
+std::string search_pattern(std::string_view s) {
+  if (s.empty() || s == "*") return "%";
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return like_escaped(s.substr(1, s.size() - 2));
+  bool infix = s.front() == '*';
+  while (!s.empty() && s.front() == '*') s.remove_prefix(1);
+  while (!s.empty() && s.back() == '*') s.remove_suffix(1);
+  return (infix ? "%" : "") + like_escaped(s) + "%";
 }
 
 }  // namespace
@@ -113,9 +125,9 @@ bool delete_user(Database& db, std::string_view realm_id, std::string_view id) {
 
 std::vector<model::User> find_users(Database& db, std::string_view realm_id, const Store::UserQuery& q) {
   // Empty filters match everything ('%'); first and last names live in the representation.
-  std::string search = q.search.empty() || q.search == "*" ? "%" : contains(q.search);
-  std::string username = q.username.empty() ? "%" : q.exact ? lower(q.username) : contains(q.username);
-  std::string email = q.email.empty() ? "%" : q.exact ? lower(q.email) : contains(q.email);
+  std::string search = search_pattern(q.search);
+  std::string username = q.username.empty() ? "%" : q.exact ? like_escaped(q.username) : contains(q.username);
+  std::string email = q.email.empty() ? "%" : q.exact ? like_escaped(q.email) : contains(q.email);
   auto st = db.prepare(
       "SELECT representation FROM user_entity WHERE realm_id = ? AND username LIKE ? ESCAPE '\\' "
       "AND email LIKE ? ESCAPE '\\' AND (username LIKE ?4 ESCAPE '\\' OR email LIKE ?4 ESCAPE '\\' "
