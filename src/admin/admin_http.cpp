@@ -173,8 +173,7 @@ void admin_route(http::Router& router, oidc::OidcContext& ctx, http::Method meth
     }
   };
   // Admin calls write to the store and may hash passwords: on the worker pool, never an I/O thread.
-  router.add_async(method, "/admin/realms" + pattern, "admin",
-                   [&ctx, serve](const http::Request& req, http::Responder respond) {
+  auto on_pool = [&ctx, serve](const http::Request& req, http::Responder respond) {
                      bool queued = ctx.services().pool->submit([serve, &req, respond] {
                        http::Response res;
                        serve(req, res);
@@ -186,7 +185,11 @@ void admin_route(http::Router& router, oidc::OidcContext& ctx, http::Method meth
                        answer_error(busy, 503, "Server busy");
                        respond(std::move(busy));
                      }
-                   });
+                   };
+  // The official admin client asks for collections with a trailing slash
+  // ("/admin/realms/", ".../users/?username="); Keycloak answers both forms.
+  router.add_async(method, "/admin/realms" + pattern, "admin", on_pool);
+  router.add_async(method, "/admin/realms" + pattern + "/", "admin", on_pool);
 }
 
 void register_admin_routes(http::Router& router, oidc::OidcContext& ctx) {
@@ -195,6 +198,8 @@ void register_admin_routes(http::Router& router, oidc::OidcContext& ctx) {
   register_user_routes(router, ctx);
   register_role_routes(router, ctx);
   register_scope_routes(router, ctx);
+  register_group_routes(router, ctx);
+  register_key_and_session_routes(router, ctx);
 }
 
 }  // namespace tessera::admin

@@ -68,5 +68,7 @@ void register_client_routes(http::Router& router, oidc::OidcContext& ctx);
 void register_user_routes(http::Router& router, oidc::OidcContext& ctx);
 void register_role_routes(http::Router& router, oidc::OidcContext& ctx);
 void register_scope_routes(http::Router& router, oidc::OidcContext& ctx);
+void register_group_routes(http::Router& router, oidc::OidcContext& ctx);
+void register_key_and_session_routes(http::Router& router, oidc::OidcContext& ctx);
 
 }  // namespace tessera::admin

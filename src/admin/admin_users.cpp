@@ -164,10 +164,13 @@ void user_sessions(AdminCall& call) {
   json::array out;
   for (const auto& s : call.store().user_sessions_of(user->id)) {
     if (s.offline) continue;
+    json::object clients;  // internal id -> clientId of every client with tokens from this session
+    for (const auto& c : call.realm->config.clients)
+      if (call.store().find_client_session(s.id, c.client_id)) clients[c.id] = c.client_id;
     out.push_back(json::object{{"id", s.id}, {"username", user->username}, {"userId", user->id},
                                {"ipAddress", s.notes.count("clientAddress") ? s.notes.at("clientAddress") : ""},
                                {"start", s.started * 1000}, {"lastAccess", s.last_refresh * 1000},
-                               {"rememberMe", s.remember_me}, {"clients", json::object{}}});
+                               {"rememberMe", s.remember_me}, {"clients", std::move(clients)}});
   }
   answer_json(call.res, out);
 }

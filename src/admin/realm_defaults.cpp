@@ -257,6 +257,18 @@ model::KeyRecord key_record(const std::string& realm, const std::string& provide
 
 std::string certificate_cn(const std::string& realm) { return realm.substr(0, 64); }
 
+std::optional<model::KeyRecord> generate_key(const std::string& realm, const std::string& provider, const std::string& alg) {
+  if (provider == "rsa-generated" && (alg.rfind("RS", 0) == 0 || alg.rfind("PS", 0) == 0))
+    return key_record(realm, provider, alg, "sig", jose::Key::generate_rsa(2048));
+  if (provider == "rsa-enc-generated") return key_record(realm, provider, "RSA-OAEP", "enc", jose::Key::generate_rsa(2048));
+  if (provider == "ecdsa-generated" && alg == "ES256")
+    return key_record(realm, provider, alg, "sig", jose::Key::generate_ec_p256());
+  if (provider == "eddsa-generated") return key_record(realm, provider, "EdDSA", "sig", jose::Key::generate_ed25519());
+  if (provider == "hmac-generated" && alg.rfind("HS", 0) == 0)
+    return key_record(realm, provider, alg, "sig", jose::Key::generate_secret(64));
+  return std::nullopt;
+}
+
 std::vector<model::KeyRecord> generate_realm_keys(const std::string& realm) {
   // RSA generation dominates realm creation (~100-300 ms a key); the three
   // run in parallel.

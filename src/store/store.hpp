@@ -73,6 +73,9 @@ class Store {
   virtual std::vector<model::User> find_users(std::string_view realm_id, const UserQuery& query) = 0;
   virtual std::vector<model::UserSession> user_sessions_of(std::string_view user_id) = 0;
   virtual std::vector<model::UserSession> realm_sessions(std::string_view realm_id) = 0;
+  // Priority, enabled and active of a stored key; false if there is none.
+  virtual bool update_key(std::string_view realm_id, const model::KeyRecord& key) = 0;
+  virtual bool delete_key(std::string_view realm_id, std::string_view key_id) = 0;
 
   // --- sessions -------------------------------------------------------------
   virtual void create_user_session(const model::UserSession& session) = 0;

@@ -194,6 +194,21 @@ class SqliteStore final : public Store {
     return locked([&] { return sessions_.sessions_where(false, realm_id, now_seconds()); });
   }
 
+  bool update_key(std::string_view realm_id, const model::KeyRecord& k) override {
+    return locked([&] {
+      db_.prepare("UPDATE realm_key SET priority = ?, enabled = ?, active = ? WHERE realm_id = ? AND id = ?")
+          .bind(1, std::int64_t{k.priority}).bind(2, std::int64_t{k.enabled}).bind(3, std::int64_t{k.active})
+          .bind(4, realm_id).bind(5, k.id).run();
+      return sqlite3_changes(db_.handle()) == 1;
+    });
+  }
+  bool delete_key(std::string_view realm_id, std::string_view key_id) override {
+    return locked([&] {
+      db_.prepare("DELETE FROM realm_key WHERE realm_id = ? AND id = ?").bind(1, realm_id).bind(2, key_id).run();
+      return sqlite3_changes(db_.handle()) == 1;
+    });
+  }
+
   // Sessions: one statement each, under the store's lock.
   void create_user_session(const model::UserSession& s) override { locked([&] { sessions_.create_user_session(s); }); }
   std::optional<model::UserSession> find_user_session(std::string_view id) override {
