@@ -200,6 +200,7 @@ void register_admin_routes(http::Router& router, oidc::OidcContext& ctx) {
   register_scope_routes(router, ctx);
   register_group_routes(router, ctx);
   register_key_and_session_routes(router, ctx);
+  register_transfer_routes(router, ctx);
 }
 
 }  // namespace tessera::admin

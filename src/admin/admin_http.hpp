@@ -70,5 +70,6 @@ void register_role_routes(http::Router& router, oidc::OidcContext& ctx);
 void register_scope_routes(http::Router& router, oidc::OidcContext& ctx);
 void register_group_routes(http::Router& router, oidc::OidcContext& ctx);
 void register_key_and_session_routes(http::Router& router, oidc::OidcContext& ctx);
+void register_transfer_routes(http::Router& router, oidc::OidcContext& ctx);
 
 }  // namespace tessera::admin

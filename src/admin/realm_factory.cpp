@@ -224,7 +224,7 @@ std::optional<jose::Key> imported_private_key(const std::string& der_b64) {
 std::optional<model::KeyRecord> imported_key(const std::string& realm, const model::RealmImport::ImportedKey& k,
                                              model::JsonReader& r) {
   model::KeyRecord out;
-  out.id = jose::random_uuid();
+  out.id = k.id.empty() ? jose::random_uuid() : k.id;
   out.provider_id = k.provider_id;
   auto priority = parse_priority(k.priority_text);
   if (!priority) r.error(k.path + ": config.priority is not an integer");
@@ -262,7 +262,8 @@ std::optional<model::KeyRecord> imported_key(const std::string& realm, const mod
   }
   // Keycloak's key id is base64url(SHA-256(SPKI DER)); keeping it lets tokens
   // issued by the old server keep verifying against our JWKS.
-  out.kid = key->keycloak_kid();
+  // Tessera's own exports carry the kid; Keycloak's do not.
+  out.kid = k.kid.empty() ? key->keycloak_kid() : k.kid;
   return out;
 }
 

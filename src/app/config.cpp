@@ -211,10 +211,13 @@ void validate(Config& c) {
       throw ConfigError("--https-protocols: '" + p + "' is not supported (use TLSv1.3 and/or TLSv1.2)");
   if (c.https_protocols.empty()) throw ConfigError("--https-protocols: no protocol given");
   bool https = !c.https_certificate_file.empty() || !c.https_certificate_key_file.empty();
-  if (!c.dev && !https && !c.http_enabled)
+  if (c.command == "export" && !c.transfer_file.empty() == !c.transfer_dir.empty())
+    throw ConfigError("--file: export needs one of --file or --dir");
+  bool offline = c.command == "export" || c.command == "apply";
+  if (!offline && !c.dev && !https && !c.http_enabled)
     throw ConfigError("--https-certificate-file: start needs HTTPS (--https-certificate-file and "
                       "--https-certificate-key-file) or --http-enabled=true");
-  if (!c.dev && c.hostname.empty() && c.hostname_strict)
+  if (!offline && !c.dev && c.hostname.empty() && c.hostname_strict)
     throw ConfigError("--hostname: start needs --hostname (or --hostname-strict=false)");
   if (c.db_url.empty()) c.db_url = "data/tessera.db";
 }
@@ -238,6 +241,23 @@ Config load_config(int argc, char** argv) {
       if (spec.implicit) opt->expected(0, 1)->default_str(spec.implicit);
     }
   }
+  Config transfer;  // export/apply options, copied over after parsing
+  CLI::App* exporter = app.add_subcommand("export", "Write realms as Keycloak realm-export JSON (server stopped or running)");
+  exporter->add_option("--realm", transfer.transfer_realm, "The realm to export (default: every realm)");
+  exporter->add_option("--file", transfer.transfer_file, "One file (needs --realm when there are several realms)");
+  exporter->add_option("--dir", transfer.transfer_dir, "A directory: one {realm}-realm.json per realm");
+  exporter->add_option("--users", transfer.export_users, "skip, or realm_file (users in the realm's file; default)")
+      ->check(CLI::IsMember({"skip", "realm_file", "same_file"}));
+  CLI::App* applier = app.add_subcommand("apply", "Reconcile a realm with a realm-export file (one transaction)");
+  applier->add_option("--file", transfer.transfer_file, "The realm-export JSON file")->required();
+  applier->add_flag("--prune", transfer.apply_prune, "Also remove clients, scopes, roles and groups the file does not name");
+  applier->add_flag("--dry-run", transfer.apply_dry_run, "Print the plan only");
+  for (CLI::App* sub : {exporter, applier}) {
+    sub->add_option("--config-file", config_file, "Config file of key=value lines (default conf/tessera.conf)");
+    for (const char* name : {"db", "db-url", "log-level"})
+      sub->add_option_function<std::string>(std::string("--") + name, [&given, name](const std::string& v) { given[name] = v; },
+                                            "as for start");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -250,7 +270,7 @@ Config load_config(int argc, char** argv) {
       if (sub->get_help_ptr() && sub->get_help_ptr()->count()) throw HelpRequested{sub->help()};
     throw ConfigError(e.what());
   }
-  Config c;
+  Config c = transfer;
   c.command = app.get_subcommands().front()->get_name();
   c.dev = c.command == "start-dev";
   c.http_enabled = c.dev;

@@ -10,7 +10,7 @@
 namespace tessera::app {
 
 struct Config {
-  std::string command;  // "start" or "start-dev"
+  std::string command;  // "start", "start-dev", "export" or "apply"
   bool dev = false;
   bool http_enabled = false;
   std::string http_host = "0.0.0.0";
@@ -32,6 +32,10 @@ struct Config {
   unsigned io_threads = 0;  // 0: one per core
   std::string root_realm;
   std::string themes_dir;  // overrides of the built-in login theme; empty: built-in only
+  // export / apply (offline commands on the database)
+  std::string transfer_realm, transfer_file, transfer_dir;
+  std::string export_users = "realm_file";  // skip, realm_file (users in the realm's file)
+  bool apply_prune = false, apply_dry_run = false;
 };
 
 // A bad option: the message names it. main() prints it and exits 2.

@@ -18,6 +18,7 @@
 #include "login/authenticator.hpp"
 #include "login/pages.hpp"
 #include "admin/admin_http.hpp"
+#include "app/transfer.hpp"
 #include "login/worker_pool.hpp"
 #include "oidc/client_keys.hpp"
 #include "oidc/endpoints.hpp"
@@ -149,6 +150,8 @@ int run(int argc, char** argv) {
   }
   setup_logging(config.log_level, config.log_format);
   try {
+    if (config.command == "export") return run_export(config);
+    if (config.command == "apply") return run_apply(config);
     return serve(config, started);
   } catch (const BadOption& e) {
     std::cerr << "tessera: error: " << e.what() << "\n";

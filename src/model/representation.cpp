@@ -283,6 +283,7 @@ void key_provider_from(JsonReader& r, const json::object& c, RealmImport& out) {
   for (const auto& [k, value] : c) {
     r.push(k);
     if (k == "providerId") read_value(r, value, key.provider_id);
+    else if (k == "id") read_value(r, value, key.id);
     else if (k == "config") read_value(r, value, config);
     r.pop();
   }

@@ -24,7 +24,7 @@ struct RealmImport {
   // Key material from `components["org.keycloak.keys.KeyProvider"]`: RSA
   // private keys (base64 DER in config.privateKey) and HMAC secrets.
   struct ImportedKey {
-    std::string provider_id, algorithm, private_der_b64, secret_b64url, kid, certificate, priority_text;
+    std::string id, provider_id, algorithm, private_der_b64, secret_b64url, kid, certificate, priority_text;
     int priority = 100;
     bool enabled = true, active = true;
     std::string path;  // JSON path, for error messages

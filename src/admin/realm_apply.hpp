@@ -1,0 +1,27 @@
+#pragma once
+// Declarative apply: reconcile a realm with a realm-export file. Realm
+// settings, clients, client scopes, roles and groups are created or updated to
+// match the file and, with `prune`, removed when the file does not name them
+// (Keycloak's built-in clients, roles and scopes are never pruned). Users,
+// credentials, sessions and keys are not touched. A realm the store lacks is
+// created from the file (without its users). Everything is one transaction;
+// the plan lists each change, and applying the same file again plans none.
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace tessera::admin {
+
+struct ApplyResult {
+  std::vector<std::string> plan;  // "+ client web", "~ realm settings", "- role old", ...
+  std::string error;              // set: nothing was changed
+  bool applied = false;
+  std::string realm;              // its name
+};
+
+ApplyResult apply_realm(store::Store& store, const boost::json::value& file, bool prune, bool dry_run);
+
+}  // namespace tessera::admin
