@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "admin/registration.hpp"
 #include "jose/jws.hpp"
 #include "login/worker_pool.hpp"
 #include "oidc/authorize.hpp"
@@ -73,6 +74,8 @@ std::optional<Caller> authenticate(oidc::OidcContext& ctx, const http::Request& 
 }
 
 }  // namespace
+
+std::optional<Caller> admin_caller(oidc::OidcContext& ctx, const http::Request& req) { return authenticate(ctx, req); }
 
 bool Caller::may(std::string_view target_realm, Permission p) const {
   if (master_admin) return true;
@@ -201,6 +204,8 @@ void register_admin_routes(http::Router& router, oidc::OidcContext& ctx) {
   register_group_routes(router, ctx);
   register_key_and_session_routes(router, ctx);
   register_transfer_routes(router, ctx);
+  register_initial_access_routes(router, ctx);
+  register_registration_routes(router, ctx);
 }
 
 }  // namespace tessera::admin

@@ -27,6 +27,9 @@ struct Caller {
   bool may_view_any(std::string_view target_realm) const;  // any realm-management role there
 };
 
+// The caller behind a request's bearer token (nullopt: none, or not a live access token).
+std::optional<Caller> admin_caller(oidc::OidcContext& ctx, const http::Request& req);
+
 // One admin request: the caller, the target realm (loaded), the body.
 struct AdminCall {
   oidc::OidcContext& ctx;

@@ -113,6 +113,9 @@ class Store {
   // every later one `before` (so a replay can be detected) until it expires.
   virtual TakeResult consume_item(std::string_view kind, std::string_view key, std::int64_t now) = 0;
   virtual void delete_item(std::string_view kind, std::string_view key) = 0;
+  // Live items of a kind whose key starts with `prefix`: (key, value) pairs.
+  virtual std::vector<std::pair<std::string, std::string>> items_with_prefix(std::string_view kind, std::string_view prefix,
+                                                                             std::int64_t now) = 0;
   // Deletes expired items and sessions, at most `limit` rows; returns how many.
   virtual std::size_t purge_expired(std::int64_t now, std::size_t limit) = 0;
 

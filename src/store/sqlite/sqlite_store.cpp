@@ -258,6 +258,17 @@ class SqliteStore final : public Store {
   void delete_item(std::string_view kind, std::string_view key) override {
     locked([&] { sessions_.delete_item(kind, key); });
   }
+  std::vector<std::pair<std::string, std::string>> items_with_prefix(std::string_view kind, std::string_view prefix,
+                                                                     std::int64_t now) override {
+    return locked([&] {
+      auto st = db_.prepare("SELECT item_key, value FROM ephemeral_item WHERE kind = ? AND substr(item_key, 1, ?) = ? "
+                            "AND expires > ? AND consumed = 0 ORDER BY item_key");
+      st.bind(1, kind).bind(2, static_cast<std::int64_t>(prefix.size())).bind(3, prefix).bind(4, now);
+      std::vector<std::pair<std::string, std::string>> out;
+      while (st.step()) out.emplace_back(st.text(0), st.text(1));
+      return out;
+    });
+  }
   void in_transaction(const std::function<void()>& work) override {
     std::lock_guard lock(mu_);
     Transaction tx(db_);
