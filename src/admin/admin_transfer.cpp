@@ -1,6 +1,7 @@
 // POST /{realm}/partial-export and /{realm}/partialImport (keycloak-compat §9).
 #include "admin/admin_http.hpp"
 #include "admin/admin_support.hpp"
+#include "admin/realm_apply.hpp"
 #include "admin/realm_export.hpp"
 #include "admin/realm_factory.hpp"
 #include "jose/random.hpp"
@@ -136,11 +137,31 @@ void partial_import(AdminCall& call) {
                                      {"skipped", result.skipped}, {"results", std::move(result.results)}});
 }
 
+// POST /{realm}/apply?prune=true&dryRun=true: `tessera apply` on a running server,
+// with the realm cache refreshed so the change is live on the next request.
+void apply(AdminCall& call) {
+  auto body = json_body(call);
+  if (!body) return;
+  if (!body->is_object()) return answer_message(call.res, 400, "A realm representation is expected");
+  const std::string& name = call.realm->realm().name;
+  if (oidc::claim_string(body->get_object(), "realm") != name)
+    return answer_message(call.res, 400, "The file's realm is not " + name);
+  auto q = query_of(call);
+  ApplyResult r = apply_realm(call.store(), *body, q.get("prune").value_or("") == "true",
+                              q.get("dryRun").value_or("") == "true");
+  if (!r.error.empty()) return answer_message(call.res, 400, r.error);
+  if (r.applied) call.ctx.realms().invalidate(name);
+  json::array plan;
+  for (const auto& line : r.plan) plan.emplace_back(line);
+  answer_json(call.res, json::object{{"plan", std::move(plan)}, {"applied", r.applied}});
+}
+
 }  // namespace
 
 void register_transfer_routes(http::Router& router, oidc::OidcContext& ctx) {
   admin_route(router, ctx, http::Method::POST, "/{realm}/partial-export", Permission::manage_realm, partial_export);
   admin_route(router, ctx, http::Method::POST, "/{realm}/partialImport", Permission::manage_realm, partial_import);
+  admin_route(router, ctx, http::Method::POST, "/{realm}/apply", Permission::manage_realm, apply);
 }
 
 }  // namespace tessera::admin
