@@ -53,6 +53,17 @@ void list_groups(AdminCall& call) {
   answer_json(call.res, page(all, q));
 }
 
+// GET /groups/count (?top=true: top-level groups only; ?search=).
+void count_groups(AdminCall& call) {
+  auto q = query_of(call);
+  bool top = q.get("top").value_or("") == "true";
+  std::string search(q.get("search").value_or(""));
+  std::size_t n = 0;
+  for (const auto& g : call.realm->config.groups)
+    if ((!top || g.parent_path.empty()) && (search.empty() || g.name.find(search) != std::string::npos)) ++n;
+  answer_json(call.res, json::object{{"count", n}});
+}
+
 void get_group(AdminCall& call) {
   const model::Group* g = group_by_id(call.realm->config, call.req.params[1]);
   if (!g) return answer_error(call.res, 404, "Could not find group by id");
@@ -69,7 +80,26 @@ void children(AdminCall& call) {
   answer_json(call.res, page(all, q));
 }
 
-// POST /groups (top level) or /groups/{id}/children: a new group, or an existing one moved there.
+void repath_users(AdminCall& call, const std::string& from, const std::string& to);
+
+// Moves `g` and its subtree to `to`; false after answering 409/400.
+bool move_group(AdminCall& call, model::RealmBundle& b, model::Group& g, const std::string& to) {
+  if (under(to, g.path) && to != g.path) return answer_message(call.res, 400, "Cannot move a group into itself"), false;
+  for (const auto& other : b.groups)
+    if (other.path == to && &other != &g)
+      return answer_message(call.res, 409, "Sibling group named '" + to.substr(to.rfind('/') + 1) + "' already exists."), false;
+  std::string from = g.path;
+  for (auto& x : b.groups)
+    if (under(x.path, from)) {
+      x.path = to + x.path.substr(from.size());
+      x.parent_path = x.path.substr(0, x.path.rfind('/'));
+    }
+  g.name = to.substr(to.rfind('/') + 1);
+  return true;
+}
+
+// POST /groups (top level) or /groups/{id}/children: a new group, or, when
+// the body names an existing group's id, that group moved there (204).
 void add_group(AdminCall& call, bool child) {
   auto body = json_body(call);
   if (!body) return;
@@ -79,7 +109,7 @@ void add_group(AdminCall& call, bool child) {
   model::Group parsed = model::group_from_json(reader, *o, "");
   if (!reader.ok() || parsed.name.empty() || parsed.name.find('/') != std::string::npos)
     return answer_message(call.res, 400, "Group name is missing or invalid");
-  std::string id, old_path;
+  std::string id, moved_from, moved_to;
   bool done = edit_realm(call, [&](model::RealmBundle& b) {
     std::string parent;
     if (child) {
@@ -88,6 +118,11 @@ void add_group(AdminCall& call, bool child) {
       parent = p->path;
     }
     std::string path = parent + "/" + parsed.name;
+    if (model::Group* existing = parsed.id.empty() ? nullptr : group_by_id(b, parsed.id)) {
+      moved_from = existing->path;
+      moved_to = path;
+      return move_group(call, b, *existing, path);
+    }
     for (const auto& g : b.groups)
       if (g.path == path)
         return answer_message(call.res, 409, child ? "Sibling group named '" + parsed.name + "' already exists."
@@ -99,7 +134,12 @@ void add_group(AdminCall& call, bool child) {
     b.groups.push_back(parsed);
     return true;
   });
-  if (done) answer_created(call.res, call.realm_url() + "/groups/" + id);
+  if (!done) return;
+  if (!moved_from.empty()) {
+    if (moved_from != moved_to) repath_users(call, moved_from, moved_to);
+    return answer_no_content(call.res);
+  }
+  answer_created(call.res, call.realm_url() + "/groups/" + id);
 }
 
 void create_top_group(AdminCall& call) { add_group(call, false); }
@@ -210,6 +250,7 @@ void register_group_routes(http::Router& router, oidc::OidcContext& ctx) {
   constexpr auto manage = Permission::manage_users;
   admin_route(router, ctx, Method::GET, "/{realm}/groups", view, list_groups);
   admin_route(router, ctx, Method::POST, "/{realm}/groups", manage, create_top_group);
+  admin_route(router, ctx, Method::GET, "/{realm}/groups/count", view, count_groups);
   admin_route(router, ctx, Method::GET, "/{realm}/groups/{id}", view, get_group);
   admin_route(router, ctx, Method::PUT, "/{realm}/groups/{id}", manage, update_group);
   admin_route(router, ctx, Method::DELETE_, "/{realm}/groups/{id}", manage, delete_group);

@@ -87,9 +87,11 @@ void reconcile_config(const json::object& doc, model::RealmImport& in, model::Re
             [&](model::Client& w, const model::Client* h) {
               if (h) {
                 w.id = h->id;
-                if (w.secret.empty()) w.secret = h->secret;  // a file without the secret keeps it
+                // A file without the secret, or with partial-export's mask, keeps it.
+                if (w.secret.empty() || w.secret == "**********") w.secret = h->secret;
                 adopt_mapper_ids(w.protocol_mappers, h->protocol_mappers);
               }
+              if (w.secret == "**********") w.secret.clear();  // a new client gets a new secret
               complete_client(realm, w);
             },
             [&](const model::Client& c) { return builtin.clients.count(c.client_id) > 0; }, prune, "client", plan);

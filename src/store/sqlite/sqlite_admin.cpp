@@ -16,8 +16,12 @@ void unique_or_conflict(Fn&& write, const std::string& what) {
   try {
     write();
   } catch (const StoreError& e) {
-    if (std::string_view(e.what()).find("UNIQUE") != std::string_view::npos)
-      throw StoreError(StoreError::Kind::conflict, what);
+    std::string_view message = e.what();
+    if (message.find("UNIQUE") == std::string_view::npos) throw;
+    // A primary key (".id") clash is an id taken elsewhere, typically by another realm.
+    if (message.find(".id") != std::string_view::npos)
+      throw StoreError(StoreError::Kind::conflict, what + " (its id is already used, perhaps by another realm)");
+    throw StoreError(StoreError::Kind::conflict, what);
     throw;
   }
 }
