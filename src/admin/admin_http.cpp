@@ -68,7 +68,9 @@ std::optional<Caller> authenticate(oidc::OidcContext& ctx, const http::Request& 
   Caller c;
   c.realm = realm_name;
   c.master_admin = realm_name == "master" && std::find(roles.realm.begin(), roles.realm.end(), "admin") != roles.realm.end();
-  if (auto it = roles.clients.find("realm-management"); it != roles.clients.end())
+  // The master realm keeps its own administration roles in its `master-realm` client.
+  const char* management = realm_name == "master" ? "master-realm" : "realm-management";
+  if (auto it = roles.clients.find(management); it != roles.clients.end())
     c.roles.insert(it->second.begin(), it->second.end());
   return c;
 }
@@ -149,6 +151,20 @@ bool edit_realm(AdminCall& call, const std::function<bool(model::RealmBundle&)>&
   return true;
 }
 
+void serve_on_pool(oidc::OidcContext& ctx, const http::Request& req, http::Responder respond,
+                   std::function<void(const http::Request&, http::Response&)> serve) {
+  bool queued = ctx.services().pool->submit([serve, &req, respond] {
+    http::Response res;
+    serve(req, res);
+    respond(std::move(res));
+  });
+  if (!queued) {
+    http::Response busy;
+    answer_error(busy, 503, "Server busy");
+    respond(std::move(busy));
+  }
+}
+
 void admin_route(http::Router& router, oidc::OidcContext& ctx, http::Method method, const std::string& pattern,
                  std::optional<Permission> permission, AdminHandler handler) {
   bool names_realm = pattern.rfind("/{realm}", 0) == 0;
@@ -177,18 +193,11 @@ void admin_route(http::Router& router, oidc::OidcContext& ctx, http::Method meth
   };
   // Admin calls write to the store and may hash passwords: on the worker pool, never an I/O thread.
   auto on_pool = [&ctx, serve](const http::Request& req, http::Responder respond) {
-                     bool queued = ctx.services().pool->submit([serve, &req, respond] {
-                       http::Response res;
-                       serve(req, res);
-                       res.set_header("Cache-Control", "no-cache");
-                       respond(std::move(res));
-                     });
-                     if (!queued) {
-                       http::Response busy;
-                       answer_error(busy, 503, "Server busy");
-                       respond(std::move(busy));
-                     }
-                   };
+    serve_on_pool(ctx, req, std::move(respond), [serve](const http::Request& r, http::Response& res) {
+      serve(r, res);
+      res.set_header("Cache-Control", "no-cache");
+    });
+  };
   // The official admin client asks for collections with a trailing slash
   // ("/admin/realms/", ".../users/?username="); Keycloak answers both forms.
   router.add_async(method, "/admin/realms" + pattern, "admin", on_pool);

@@ -57,6 +57,10 @@ std::optional<boost::json::value> json_body(const AdminCall& call);
 // answered (edit returns false having written its own answer).
 bool edit_realm(AdminCall& call, const std::function<bool(model::RealmBundle&)>& edit);
 
+// Runs `serve` on the worker pool and answers through `respond` (503 when the pool is full).
+void serve_on_pool(oidc::OidcContext& ctx, const http::Request& req, http::Responder respond,
+                   std::function<void(const http::Request&, http::Response&)> serve);
+
 using AdminHandler = void (*)(AdminCall&);
 // Registers `pattern` (under /admin/realms) for `method`: authenticates, loads
 // the realm named by the first path parameter (404 "Realm not found."), checks

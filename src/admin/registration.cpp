@@ -254,16 +254,7 @@ void registration_route(http::Router& router, oidc::OidcContext& ctx, http::Meth
   };
   router.add_async(method, "/realms/{realm}/clients-registrations/" + suffix, "registration",
                    [&ctx, serve](const http::Request& req, http::Responder respond) {
-                     bool queued = ctx.services().pool->submit([serve, &req, respond] {
-                       http::Response res;
-                       serve(req, res);
-                       respond(std::move(res));
-                     });
-                     if (!queued) {
-                       http::Response busy;
-                       answer_error(busy, 503, "Server busy");
-                       respond(std::move(busy));
-                     }
+                     serve_on_pool(ctx, req, std::move(respond), serve);
                    });
 }
 
