@@ -93,7 +93,7 @@ describe('protocol details', () => {
     const d = (await request(disc())).json;
     const endpoints = Object.keys(d).filter((k) => k.endsWith('_endpoint')).sort();
     assert.deepEqual(endpoints, ['authorization_endpoint', 'device_authorization_endpoint', 'end_session_endpoint',
-      'introspection_endpoint', 'revocation_endpoint', 'token_endpoint', 'userinfo_endpoint']);
+      'introspection_endpoint', 'registration_endpoint', 'revocation_endpoint', 'token_endpoint', 'userinfo_endpoint']);
     assert.deepEqual(d.grant_types_supported, ['authorization_code', 'client_credentials', 'implicit', 'password', 'refresh_token',
       'urn:ietf:params:oauth:grant-type:device_code']);
     assert.deepEqual(d.response_types_supported, ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token']);
