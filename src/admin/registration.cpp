@@ -28,8 +28,10 @@ constexpr const char* kTokenIdAttribute = "registration.access.token.id";
 
 struct Registration {
   AdminCall& call;
-  bool oidc;  // metadata (openid-connect) or Keycloak's representation (default)
-  std::string issuer;
+  bool oidc;             // metadata (openid-connect) or Keycloak's representation (default)
+  std::string issuer;    // {base}/realms/{realm}: the internal tokens' issuer in both layouts
+  std::string endpoint;  // where clients register: .../clients-registrations/{kind}, or {base}/register
+  std::size_t client_param;  // index of {client} in the path
 };
 
 void reg_error(http::Response& res, int status, std::string_view error, std::string_view description) {
@@ -115,7 +117,7 @@ bool may_create(const Registration& r) {
 // The client a registration access token names, after checking it; null after answering 401.
 const model::Client* registered_client(const Registration& r) {
   auto claims = internal_token(r, "RegistrationAccessToken");
-  std::string_view id = r.call.req.params[1];
+  std::string_view id = r.call.req.params[r.client_param];
   const model::Client* c = find_client(r.call.realm->config, id, false);
   if (!claims || !c || oidc::claim_string(*claims, "client") != id ||
       model::attribute(c->attributes, kTokenIdAttribute) != oidc::claim_string(*claims, "jti")) {
@@ -127,7 +129,7 @@ const model::Client* registered_client(const Registration& r) {
 
 // The answer for a registered client: its metadata (or representation) plus credentials.
 json::object registered(const Registration& r, const model::Client& c, const std::string& token) {
-  std::string uri = r.issuer + "/clients-registrations/" + (r.oidc ? "openid-connect/" : "default/") + c.client_id;
+  std::string uri = r.endpoint + "/" + c.client_id;
   if (!r.oidc) {
     json::object o = model::to_json(c);
     if (!token.empty()) o["registrationAccessToken"] = token;
@@ -189,7 +191,7 @@ void create(Registration r) {
   if (!done) return;
   json::object out = registered(r, c, registration_token(r, c.client_id, token_id));
   answer_json(r.call.res, out, 201);
-  r.call.res.set_header("Location", r.issuer + "/clients-registrations/" + (r.oidc ? "openid-connect/" : "default/") + c.client_id);
+  r.call.res.set_header("Location", r.endpoint + "/" + c.client_id);
   r.call.res.set_header("Cache-Control", "no-store");
 }
 
@@ -238,21 +240,26 @@ void remove(Registration r) {
 using RegistrationHandler = void (*)(Registration);
 
 // The realm, the issuer, and the worker pool (registrations write to the store).
+// `root`: the issuer-root layout's /register (--root-realm).
 void registration_route(http::Router& router, oidc::OidcContext& ctx, http::Method method, const std::string& suffix,
-                        bool oidc, RegistrationHandler handler) {
-  auto serve = [&ctx, oidc, handler](const http::Request& req, http::Response& res) {
+                        bool oidc, RegistrationHandler handler, bool root = false) {
+  auto serve = [&ctx, oidc, handler, root](const http::Request& req, http::Response& res) {
     std::string base;
     if (!ctx.base_url(req, base)) return answer_error(res, 400, "Invalid Host header");
-    auto realm = ctx.realms().get(req.params[0]);
+    auto realm = ctx.realms().get(root ? std::string_view(ctx.root_realm()) : req.params[0]);
     if (!realm) return answer_error(res, 404, "Realm does not exist");
     AdminCall call{ctx, req, res, Caller{}, base, std::move(realm)};
+    std::string issuer = base + "/realms/" + call.realm->realm().name;
+    std::string endpoint = root ? base + "/register" : issuer + "/clients-registrations/" + (oidc ? "openid-connect" : "default");
     try {
-      handler(Registration{call, oidc, base + "/realms/" + call.realm->realm().name});
+      handler(Registration{call, oidc, issuer, endpoint, root ? 0u : 1u});
     } catch (const std::exception&) {
       answer_error(res, 500, "unknown_error");
     }
   };
-  router.add_async(method, "/realms/{realm}/clients-registrations/" + suffix, "registration",
+  std::string path = root ? "/register" + suffix.substr(suffix.find('/') == std::string::npos ? suffix.size() : suffix.find('/'))
+                         : "/realms/{realm}/clients-registrations/" + suffix;
+  router.add_async(method, path, root ? "root-registration" : "registration",
                    [&ctx, serve](const http::Request& req, http::Responder respond) {
                      serve_on_pool(ctx, req, std::move(respond), serve);
                    });
@@ -316,6 +323,12 @@ void register_registration_routes(http::Router& router, oidc::OidcContext& ctx) 
     registration_route(router, ctx, Method::GET, kind + "/{client}", oidc, read);
     registration_route(router, ctx, Method::PUT, kind + "/{client}", oidc, update);
     registration_route(router, ctx, Method::DELETE_, kind + "/{client}", oidc, remove);
+  }
+  if (!ctx.root_realm().empty()) {  // the generic documents' short path for the root issuer
+    registration_route(router, ctx, Method::POST, "openid-connect", true, create, true);
+    registration_route(router, ctx, Method::GET, "openid-connect/{client}", true, read, true);
+    registration_route(router, ctx, Method::PUT, "openid-connect/{client}", true, update, true);
+    registration_route(router, ctx, Method::DELETE_, "openid-connect/{client}", true, remove, true);
   }
   ctx.features().registration_endpoint = true;
 }
