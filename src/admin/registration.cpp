@@ -83,8 +83,10 @@ std::optional<std::string> anonymous_refusal(const Registration& r) {
   return std::nullopt;
 }
 
-// Who may create: false after answering 401/403. Spends one use of an initial access token.
-bool may_create(const Registration& r) {
+// Who may create: false after answering 401/403. With `spend`, takes one use
+// of an initial access token (called again, inside the creating transaction,
+// once the metadata passed: a rejected registration costs no use).
+bool may_create(const Registration& r, bool spend) {
   http::Response& res = r.call.res;
   if (r.call.req.header("authorization").empty()) {
     if (auto why = anonymous_refusal(r)) return reg_error(res, 403, "insufficient_scope", *why), false;
@@ -99,11 +101,12 @@ bool may_create(const Registration& r) {
       json::object o = json::parse(*value).as_object();
       std::int64_t remaining = oidc::claim_int(o, "remainingCount");
       if (remaining <= 0) return;
+      spent = true;
+      if (!spend) return;
       o["remainingCount"] = remaining - 1;
       std::int64_t expiration = oidc::claim_int(o, "expiration");
       std::int64_t until = expiration ? oidc::claim_int(o, "timestamp") + expiration : oidc::now_seconds() + 315360000;
       r.call.store().put_item("initial-access", key, json::serialize(o), until);
-      spent = true;
     });
     if (!spent) return reg_error(res, 401, "invalid_token", "Initial Access Token not found, expired or used up"), false;
     return true;
@@ -169,7 +172,7 @@ bool client_from_body(const Registration& r, model::Client& c) {
 }
 
 void create(Registration r) {
-  if (!may_create(r)) return;
+  if (!may_create(r, false)) return;
   model::Client c;
   c.id = jose::random_uuid();
   if (r.oidc) c.client_id = jose::random_uuid();
@@ -183,6 +186,7 @@ void create(Registration r) {
   bool done = edit_realm(r.call, [&](model::RealmBundle& b) {
     if (find_client(b, c.client_id, false))
       return reg_error(r.call.res, 400, "invalid_client_metadata", "Client Identifier in use"), false;
+    if (!may_create(r, true)) return false;  // two racing requests cannot both take the last use
     complete_client(b.realm, c);
     if (c.service_accounts_enabled) r.call.store().add_user(b.realm.id, service_account_user(b.realm, c));
     b.clients.push_back(c);

@@ -143,6 +143,14 @@ describe('dynamic client registration (RFC 7591/7592, Keycloak client-registrati
     expectError(await register(body, openToken), 401, 'invalid_token', 'Failed decode token', 'other realm\'s token');
   });
 
+  it('a rejected registration does not use up the initial access token', async () => {
+    const { token } = await initialAccess('dcr', 1);
+    const bad = await register({ redirect_uris: ['https://x.example/cb#frag'] }, token);
+    assert.equal(bad.status, 400, show(bad));
+    expectCreated(await register({ redirect_uris: ['https://x.example/cb'] }, token), 'the one use is still there');
+    expectError(await register({ redirect_uris: ['https://x.example/cb'] }, token), 401, 'invalid_token', USED_UP, 'then used up');
+  });
+
   it('anonymous: refused by Trusted Hosts by default; allowed for a trusted host; Max Clients limit', async () => {
     const body = { redirect_uris: ['https://anon.example/cb'], client_name: 'anon' };
     expectError(await register(body, null), 403, 'insufficient_scope', TRUSTED, 'dcr (no trusted hosts)');
