@@ -171,6 +171,36 @@ bool client_from_body(const Registration& r, model::Client& c) {
   return true;
 }
 
+// The client's scopes must exist and, for anonymous registration, be allowed
+// (Keycloak's Allowed Client Scopes policy; by default the realm's default
+// and optional scopes). False after answering.
+bool scopes_allowed(const Registration& r, const model::Client& c) {
+  const model::RealmBundle& b = r.call.realm->config;
+  std::vector<std::string> allowed;
+  std::string configured(model::attribute(b.realm.attributes, "clientRegistration.anonymous.allowedScopes"));
+  for (std::size_t pos = 0; pos < configured.size();) {
+    std::size_t end = configured.find(',', pos);
+    if (end == std::string::npos) end = configured.size();
+    allowed.push_back(configured.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  if (configured.empty()) {
+    allowed = b.realm.default_default_client_scopes;
+    allowed.insert(allowed.end(), b.realm.default_optional_client_scopes.begin(), b.realm.default_optional_client_scopes.end());
+  }
+  bool anonymous = r.call.req.header("authorization").empty();
+  for (const auto* list : {&c.default_client_scopes, &c.optional_client_scopes})
+    for (const auto& name : *list) {
+      bool known = std::any_of(b.client_scopes.begin(), b.client_scopes.end(), [&](auto& s) { return s.name == name; });
+      if (!known) return reg_error(r.call.res, 400, "invalid_client_metadata", "Unknown client scope: " + name), false;
+      if (anonymous && std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+        return reg_error(r.call.res, 403, "insufficient_scope",
+                         "Policy 'Allowed Client Scopes' rejected request to client-registration service. Details: "
+                         "Not permitted to use specified clientScope"), false;
+    }
+  return true;
+}
+
 void create(Registration r) {
   if (!may_create(r, false)) return;
   model::Client c;
@@ -178,6 +208,7 @@ void create(Registration r) {
   if (r.oidc) c.client_id = jose::random_uuid();
   if (!client_from_body(r, c)) return;
   if (c.client_id.empty()) c.client_id = jose::random_uuid();
+  if (!scopes_allowed(r, c)) return;
   bool confidential = !c.public_client && c.client_authenticator_type != "client-jwt";
   if (confidential && c.secret.empty()) c.secret = jose::random_token(32);
   std::string token_id = jose::random_uuid();
@@ -210,7 +241,7 @@ void update(Registration r) {
   c.id = current->id;
   c.client_id = current->client_id;
   c.attributes["client.issued.at"] = std::string(model::attribute(current->attributes, "client.issued.at"));
-  if (!client_from_body(r, c)) return;
+  if (!client_from_body(r, c) || !scopes_allowed(r, c)) return;
   c.secret = current->secret;
   if (!c.public_client && c.client_authenticator_type != "client-jwt" && c.secret.empty()) c.secret = jose::random_token(32);
   std::string token_id = jose::random_uuid();  // the old registration access token stops working

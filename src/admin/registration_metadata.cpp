@@ -185,6 +185,17 @@ std::optional<MetadataError> client_from_metadata(const json::object& m, model::
   c.attributes["registration.grant.types"] = joined(*grants);
   c.attributes["registration.response.types"] = joined(*responses);
   if (auto name = text(m, "client_name")) c.name = *name;
+  // RFC 7591 2: the scopes the client may use; they become its default client scopes.
+  if (auto scope = text(m, "scope")) {
+    c.default_client_scopes.clear();
+    for (std::size_t pos = 0; pos < scope->size();) {
+      std::size_t end = scope->find(' ', pos);
+      if (end == std::string::npos) end = scope->size();
+      std::string word = scope->substr(pos, end - pos);
+      if (!word.empty() && word != "openid" && !has(c.default_client_scopes, word)) c.default_client_scopes.push_back(word);
+      pos = end + 1;
+    }
+  }
   if (auto contacts = strings(m, "contacts", present); contacts && present) c.attributes["contacts"] = joined(*contacts);
   if (auto uris = strings(m, "request_uris", present); uris && present) c.attributes["request.uris"] = joined(*uris);
   return std::nullopt;
@@ -224,6 +235,9 @@ json::object metadata_of(const model::Client& c) {
   if (auto v = attr("contacts"); !v.empty()) o["contacts"] = array(split(v));
   if (auto v = attr("request.uris"); !v.empty()) o["request_uris"] = array(split(v));
   if (!c.base_url.empty()) o["client_uri"] = c.base_url;
+  std::string scope;
+  for (const auto& s : c.default_client_scopes) scope += (scope.empty() ? "" : " ") + s;
+  if (!scope.empty()) o["scope"] = scope;
   o["subject_type"] = "public";
   return o;
 }

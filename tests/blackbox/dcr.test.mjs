@@ -143,6 +143,18 @@ describe('dynamic client registration (RFC 7591/7592, Keycloak client-registrati
     expectError(await register(body, openToken), 401, 'invalid_token', 'Failed decode token', 'other realm\'s token');
   });
 
+  it('scope: known scopes become the client\'s scopes; anonymous clients only get allowed ones', async () => {
+    const eOpen = endpoints(srv.baseUrl, 'open');
+    const ok = await register({ redirect_uris: ['https://x.example/cb'], scope: 'openid profile email' }, undefined, eOpen);
+    expectCreated(ok, 'default scopes');
+    assert.equal(ok.json.scope, 'profile email');
+    const notAllowed = await register({ redirect_uris: ['https://x.example/cb'], scope: 'service_account' }, undefined, eOpen);
+    assert.deepEqual([notAllowed.status, notAllowed.json?.error], [403, 'insufficient_scope'], show(notAllowed));
+    assert.match(notAllowed.json.error_description, /^Policy 'Allowed Client Scopes' rejected/);
+    const unknown = await register({ redirect_uris: ['https://x.example/cb'], scope: 'no-such-scope' }, adminToken);
+    expectError(unknown, 400, 'invalid_client_metadata', 'Unknown client scope: no-such-scope', 'unknown scope');
+  });
+
   it('a rejected registration does not use up the initial access token', async () => {
     const { token } = await initialAccess('dcr', 1);
     const bad = await register({ redirect_uris: ['https://x.example/cb#frag'] }, token);
