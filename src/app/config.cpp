@@ -38,8 +38,15 @@ const std::vector<OptionSpec>& option_specs() {
       {"health-enabled", Kind::flag, "Accepted for Keycloak compatibility; health is always on the management port", "true"},
       {"metrics-enabled", Kind::flag, "Accepted for Keycloak compatibility; metrics are always on the management port", "true"},
       {"optimized", Kind::flag, "Accepted for Keycloak compatibility; there is no build step", "true"},
-      {"db", Kind::text, "Database vendor: sqlite (alias dev-file) (default sqlite)"},
-      {"db-url", Kind::text, "Database location; for sqlite the file path (default ./data/tessera.db)"},
+      {"db", Kind::text, "Database vendor: sqlite (alias dev-file) or postgres (default sqlite)"},
+      {"db-url", Kind::text, "Database location: for sqlite the file path (default ./data/tessera.db); "
+                             "for postgres postgresql://host[:port]/db (jdbc:postgresql://... accepted)"},
+      {"db-url-host", Kind::text, "postgres: host, when --db-url is not given (default localhost)"},
+      {"db-url-port", Kind::number, "postgres: port, when --db-url is not given (default 5432)"},
+      {"db-url-database", Kind::text, "postgres: database name, when --db-url is not given (default keycloak)"},
+      {"db-username", Kind::text, "postgres: user name"},
+      {"db-password", Kind::text, "postgres: password"},
+      {"db-pool-max-size", Kind::number, "postgres: most connections per node (default 4 per core)"},
       {"import-realm", Kind::text, "Import Keycloak realm-export JSON: a file or a directory (default data/import)",
        "data/import"},
       {"bootstrap-admin-username", Kind::text, "Initial master admin user name (default temp-admin)"},
@@ -141,6 +148,12 @@ void apply(Config& c, const std::string& name, const std::string& v) {
   else if (name == "health-enabled" || name == "metrics-enabled" || name == "optimized") parse_flag(name, v);
   else if (name == "db") c.db = v;
   else if (name == "db-url") c.db_url = v;
+  else if (name == "db-url-host") c.db_url_host = v;
+  else if (name == "db-url-port") c.db_url_port = port();
+  else if (name == "db-url-database") c.db_url_database = v;
+  else if (name == "db-username") c.db_username = v;
+  else if (name == "db-password") c.db_password = v;
+  else if (name == "db-pool-max-size") c.db_pool_max_size = static_cast<unsigned>(parse_number(name, v, 1, 1000));
   else if (name == "import-realm") c.import_realm = v;
   else if (name == "bootstrap-admin-username") c.bootstrap_admin_username = v;
   else if (name == "bootstrap-admin-password") c.bootstrap_admin_password = v;
@@ -204,8 +217,8 @@ void validate(Config& c) {
   if (c.log_format != "text" && c.log_format != "json")
     throw ConfigError("--log-format: '" + c.log_format + "' is not text or json");
   if (c.db == "dev-file") c.db = "sqlite";
-  if (c.db == "postgres") throw ConfigError("--db: postgres is not available in this build yet; use sqlite");
-  if (c.db != "sqlite") throw ConfigError("--db: '" + c.db + "' is not a supported database (sqlite)");
+  if (c.db != "sqlite" && c.db != "postgres")
+    throw ConfigError("--db: '" + c.db + "' is not a supported database (sqlite or postgres)");
   for (const auto& p : c.https_protocols)
     if (p != "TLSv1.3" && p != "TLSv1.2")
       throw ConfigError("--https-protocols: '" + p + "' is not supported (use TLSv1.3 and/or TLSv1.2)");
@@ -219,6 +232,11 @@ void validate(Config& c) {
                       "--https-certificate-key-file) or --http-enabled=true");
   if (!offline && !c.dev && c.hostname.empty() && c.hostname_strict)
     throw ConfigError("--hostname: start needs --hostname (or --hostname-strict=false)");
+  if (c.db == "postgres" && c.db_url.empty())
+    c.db_url = "postgresql://" + c.db_url_host + ":" + std::to_string(c.db_url_port) + "/" + c.db_url_database;
+  if (c.db == "postgres" && c.db_url.rfind("postgresql://", 0) != 0 && c.db_url.rfind("postgres://", 0) != 0 &&
+      c.db_url.rfind("jdbc:postgresql://", 0) != 0)
+    throw ConfigError("--db-url: postgres needs postgresql://host[:port]/database");
   if (c.db_url.empty()) c.db_url = "data/tessera.db";
 }
 
@@ -254,7 +272,8 @@ Config load_config(int argc, char** argv) {
   applier->add_flag("--dry-run", transfer.apply_dry_run, "Print the plan only");
   for (CLI::App* sub : {exporter, applier}) {
     sub->add_option("--config-file", config_file, "Config file of key=value lines (default conf/tessera.conf)");
-    for (const char* name : {"db", "db-url", "log-level"})
+    for (const char* name : {"db", "db-url", "db-url-host", "db-url-port", "db-url-database", "db-username",
+                             "db-password", "log-level"})
       sub->add_option_function<std::string>(std::string("--") + name, [&given, name](const std::string& v) { given[name] = v; },
                                             "as for start");
   }

@@ -23,6 +23,10 @@ struct Config {
   std::string proxy_headers;       // "", "xforwarded" or "forwarded"
   std::string http_relative_path;  // "" or "/auth" (no trailing '/')
   std::string db = "sqlite", db_url;
+  std::string db_url_host = "localhost", db_url_database = "keycloak";
+  std::uint16_t db_url_port = 5432;
+  std::string db_username, db_password;
+  unsigned db_pool_max_size = 0;  // 0: 4 per core
   std::string import_realm;
   std::string bootstrap_admin_username = "temp-admin", bootstrap_admin_password;
   std::string log_level = "info", log_format = "text";

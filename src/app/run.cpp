@@ -10,6 +10,7 @@
 #include "admin/realm_import.hpp"
 #include "app/bootstrap.hpp"
 #include "app/config.hpp"
+#include "app/database.hpp"
 #include "app/logging.hpp"
 #include "app/management.hpp"
 #include "app/purger.hpp"
@@ -42,10 +43,13 @@ http::SslCtxPtr tls_context(const Config& c) {
   return ctx;
 }
 
-std::unique_ptr<store::Store> open_store(const Config& c) {
-  std::filesystem::path path(c.db_url);
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  return store::open_sqlite(c.db_url);
+// Routes that only read the in-memory realm snapshot stay on the I/O threads.
+bool reads_only_snapshot(const std::string& route) {
+  static const std::vector<std::string> names{"realm-info", "discovery", "discovery-preflight", "oauth-metadata",
+                                              "certs", "certs-preflight", "cors-preflight"};
+  std::string_view name = route;
+  if (name.rfind("root-", 0) == 0) name.remove_prefix(5);
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 void access_log(const http::Exchange& e) {
@@ -69,7 +73,7 @@ std::vector<admin::RealmFile> read_imports(const Config& c) {
 int serve(const Config& c, Clock::time_point started) {
   http::SslCtxPtr tls = tls_context(c);
   auto imports = read_imports(c);  // a bad file stops start-up before the database is touched
-  auto store = open_store(c);
+  auto store = open_database(c);
   try {
     admin::import_realms(*store, std::move(imports));  // before bootstrap: master may be imported
   } catch (const admin::ImportError& e) {
@@ -77,6 +81,11 @@ int serve(const Config& c, Clock::time_point started) {
   }
   bootstrap_master(*store, c);
   store::RealmCache realms(*store);
+  // Other nodes on the same database changed configuration: drop our copy.
+  store->watch_config([&realms](std::string_view realm) {
+    if (realm == "*") realms.invalidate_all();
+    else realms.invalidate(realm);
+  });
   if (!c.root_realm.empty() && !realms.find(c.root_realm))
     throw BadOption("--root-realm: realm '" + c.root_realm + "' does not exist");
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -104,6 +113,14 @@ int serve(const Config& c, Clock::time_point started) {
   oidc_ctx.services().client_keys = &client_keys;
   http::Router management;
   register_management_routes(management, *store, metrics);
+  // PostgreSQL answers over the network: every route that may reach the store
+  // runs on its own pool, one thread per connection, never on an I/O thread.
+  std::unique_ptr<login::WorkerPool> db_pool;
+  if (c.db == "postgres") {
+    db_pool = std::make_unique<login::WorkerPool>(database_pool_size(c), 4096);
+    router.offload([&db_pool](std::function<void()> job) { return db_pool->submit(std::move(job)); },
+                   reads_only_snapshot);
+  }
 
   http::ServerLimits limits;
   limits.body_limit = c.max_body_size;
@@ -129,7 +146,8 @@ int serve(const Config& c, Clock::time_point started) {
   });
   Purger purger(*store);
   server.run();
-  pool.reset();  // finish queued logins while the server's contexts still exist
+  db_pool.reset();  // finish queued requests while the server's contexts still exist
+  pool.reset();
   spdlog::info("Tessera stopped");
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "app/transfer.hpp"
 
+#include "app/database.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -47,8 +49,8 @@ bool write_file(const std::filesystem::path& path, const json::value& doc) {
 }  // namespace
 
 int run_export(const Config& c) {
-  if (!std::filesystem::exists(c.db_url)) return fail("--db-url: no database at " + c.db_url, 2);
-  auto store = store::open_sqlite(c.db_url);
+  if (c.db == "sqlite" && !std::filesystem::exists(c.db_url)) return fail("--db-url: no database at " + c.db_url, 2);
+  auto store = open_database(c);
   std::vector<std::string> names = c.transfer_realm.empty() ? store->realm_names() : std::vector{c.transfer_realm};
   if (!c.transfer_file.empty() && names.size() != 1)
     return fail("--file: the database holds several realms; name one with --realm or use --dir", 2);
@@ -77,8 +79,8 @@ int run_apply(const Config& c) {
   boost::system::error_code ec;
   json::value doc = json::parse(text.str(), ec);
   if (ec || !doc.is_object()) return fail("--file: " + c.transfer_file + " is not a JSON object", 2);
-  if (!std::filesystem::exists(c.db_url)) return fail("--db-url: no database at " + c.db_url, 2);
-  auto store = store::open_sqlite(c.db_url);
+  if (c.db == "sqlite" && !std::filesystem::exists(c.db_url)) return fail("--db-url: no database at " + c.db_url, 2);
+  auto store = open_database(c);
   admin::ApplyResult r = admin::apply_realm(*store, doc, c.apply_prune, c.apply_dry_run);
   if (!r.error.empty()) return fail(c.transfer_file + ": " + r.error + " (nothing was changed)");
   std::cout << "plan for realm '" << r.realm << "':" << (r.plan.empty() ? " no changes" : "") << "\n";

@@ -35,6 +35,34 @@ void Responder::operator()(Response response) const {
   if (!state_->answered.exchange(true)) state_->deliver(std::move(response));
 }
 
+void Router::offload(const Submit& submit, const std::function<bool(const std::string& name)>& stays_inline) {
+  for (auto& route : routes_) {
+    if (stays_inline(route.name)) continue;
+    AsyncHandler inner = route.async_handler;
+    if (!inner)
+      inner = [handler = std::move(route.handler)](const Request& req, Responder respond) {
+        Response res;
+        handler(req, res);
+        respond(std::move(res));
+      };
+    route.handler = nullptr;
+    route.async_handler = [submit, inner](const Request& req, Responder respond) {
+      // An exception drops the Responder unanswered, which answers 500.
+      bool queued = submit([inner, &req, respond] {
+        try {
+          inner(req, respond);
+        } catch (const std::exception&) {
+        }
+      });
+      if (!queued) {
+        Response busy;
+        busy.json(503, R"({"error":"temporarily_unavailable","error_description":"Server busy"})");
+        respond(std::move(busy));
+      }
+    };
+  }
+}
+
 std::size_t Router::add_async(Method method, std::string_view pattern, std::string name, AsyncHandler handler) {
   std::size_t id = add(method, pattern, std::move(name), nullptr);
   routes_[id].async_handler = std::move(handler);

@@ -46,6 +46,12 @@ class Router {
   };
   Match match(Method method, std::string_view path, PathParams& params) const;
 
+  // Moves the handlers of every route that `stays_inline` does not name onto
+  // `submit`'s threads: a database across the network must not stall the
+  // other connections of an I/O thread. `submit` returns false when full (503).
+  using Submit = std::function<bool(std::function<void()>)>;
+  void offload(const Submit& submit, const std::function<bool(const std::string& name)>& stays_inline);
+
   std::size_t route_count() const { return routes_.size(); }
   const std::string& route_name(std::size_t id) const { return routes_[id].name; }
 

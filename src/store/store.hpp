@@ -1,6 +1,6 @@
 #pragma once
 // The one interface for everything persistent. Implementations: SQLite
-// (embedded default) now, PostgreSQL later; nothing here is SQLite-specific.
+// (embedded default) and PostgreSQL, one SQL store over both (sql/).
 // Calls may block on I/O: protocol code reaches configuration through
 // RealmCache, never through the store on the hot path.
 #include <functional>
@@ -123,10 +123,25 @@ class Store {
   // committed, or, if it throws, none of it. One commit instead of one per
   // write is what keeps a login at a bounded number of durable writes.
   virtual void in_transaction(const std::function<void()>& work) = 0;
+
+  // Calls `changed` (on a store thread) when another node sharing the
+  // database changed a realm's configuration or keys: the realm's name, or
+  // "*" for any realm (realms added, removed or renamed, or notices missed).
+  virtual void watch_config(std::function<void(std::string_view realm)> changed) {}
 };
 
 // Opens (creating if needed) an SQLite database file and applies migrations.
 // Throws StoreError(schema) when the file's schema is newer than this binary.
 std::unique_ptr<Store> open_sqlite(const std::string& path);
+
+struct PostgresSettings {
+  std::string url;  // postgresql://host[:port]/db[?params] (a jdbc: prefix is accepted)
+  std::string username, password;
+  unsigned pool_size = 8;
+};
+// Connects (a pool of up to pool_size connections) and applies migrations.
+// Throws StoreError(unavailable) when the server cannot be reached,
+// StoreError(schema) when the schema is newer than this binary.
+std::unique_ptr<Store> open_postgres(const PostgresSettings& settings);
 
 }  // namespace tessera::store

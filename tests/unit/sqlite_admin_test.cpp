@@ -7,6 +7,7 @@
 
 #include "admin/realm_factory.hpp"
 #include "store/store.hpp"
+#include "store_test_support.hpp"
 
 using namespace tessera;
 
@@ -19,7 +20,8 @@ class SqliteAdminTest : public ::testing::Test {
                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    store_ = store::open_sqlite((dir_ / "db.sqlite").string());
+    testing_support::reset_test_database();
+    store_ = testing_support::open_test_store((dir_ / "db.sqlite").string());
     auto bundle = admin::new_realm("acme");
     realm_id_ = bundle.realm.id;
     store_->create_realm(bundle);

@@ -7,8 +7,9 @@
 #include "admin/realm_factory.hpp"
 #include "app/purger.hpp"
 #include "store/realm_cache.hpp"
-#include "store/sqlite/migrations.hpp"
+#include "store/sql/migrations.hpp"
 #include "store/store.hpp"
+#include "store_test_support.hpp"
 
 using namespace tessera;
 
@@ -21,6 +22,7 @@ class SqliteStoreTest : public ::testing::Test {
                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
+    testing_support::reset_test_database();
     path_ = (dir_ / "db.sqlite").string();
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -31,7 +33,7 @@ class SqliteStoreTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(SqliteStoreTest, RealmRoundTripsThroughStore) {
-  auto store = store::open_sqlite(path_);
+  auto store = testing_support::open_test_store(path_);
   auto bundle = admin::new_realm("demo");
   bundle.realm.access_token_lifespan = 123;
   bundle.users.push_back(admin::make_user(bundle.realm, "Bob", "pw", {bundle.realm.default_role}));
@@ -49,7 +51,7 @@ TEST_F(SqliteStoreTest, RealmRoundTripsThroughStore) {
 }
 
 TEST_F(SqliteStoreTest, DuplicateRealmIsConflictAndWritesNothing) {
-  auto store = store::open_sqlite(path_);
+  auto store = testing_support::open_test_store(path_);
   store->create_realm(admin::new_realm("demo"));
   try {
     store->create_realm(admin::new_realm("demo"));
@@ -61,7 +63,7 @@ TEST_F(SqliteStoreTest, DuplicateRealmIsConflictAndWritesNothing) {
 }
 
 TEST_F(SqliteStoreTest, FailedImportLeavesNothing) {
-  auto store = store::open_sqlite(path_);
+  auto store = testing_support::open_test_store(path_);
   auto bundle = admin::new_realm("demo");
   bundle.users.push_back(admin::make_user(bundle.realm, "x", "pw", {}));
   bundle.users.push_back(bundle.users.back());  // duplicate id: the insert fails mid-transaction
@@ -71,21 +73,25 @@ TEST_F(SqliteStoreTest, FailedImportLeavesNothing) {
 
 TEST_F(SqliteStoreTest, DataSurvivesReopenAndNewerSchemaIsRefused) {
   {
-    auto store = store::open_sqlite(path_);
+    auto store = testing_support::open_test_store(path_);
     store->create_realm(admin::new_realm("demo"));
-    EXPECT_EQ(store->schema_version(), static_cast<int>(store::sqlite::kMigrations.size()));
+    EXPECT_EQ(store->schema_version(), static_cast<int>(store::sql::kMigrations.size()));
   }
   {
-    auto store = store::open_sqlite(path_);
+    auto store = testing_support::open_test_store(path_);
     EXPECT_TRUE(store->realm_exists("demo"));
   }
   {
-    auto raw = store::open_sqlite(path_);  // pretend a newer binary migrated further
+    auto raw = testing_support::open_test_store(path_);  // pretend a newer binary migrated further
   }
-  std::string cmd = "sqlite3 '" + path_ + "' \"INSERT INTO schema_version VALUES (99, 0)\"";
-  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "sqlite3 CLI not available";
+  if (testing_support::pg_url()) {
+    testing_support::run_sql_as_test_user("INSERT INTO schema_version VALUES (99, 0)");
+  } else {
+    std::string cmd = "sqlite3 '" + path_ + "' \"INSERT INTO schema_version VALUES (99, 0)\"";
+    if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "sqlite3 CLI not available";
+  }
   try {
-    store::open_sqlite(path_);
+    testing_support::open_test_store(path_);
     FAIL() << "expected a schema error";
   } catch (const store::StoreError& e) {
     EXPECT_EQ(e.kind(), store::StoreError::Kind::schema);
@@ -93,7 +99,7 @@ TEST_F(SqliteStoreTest, DataSurvivesReopenAndNewerSchemaIsRefused) {
 }
 
 TEST_F(SqliteStoreTest, RealmCacheParsesKeysOnceAndSeesInvalidation) {
-  auto store = store::open_sqlite(path_);
+  auto store = testing_support::open_test_store(path_);
   store->create_realm(admin::new_realm("demo"));
   store::RealmCache cache(*store);
   const store::RealmSnapshot* snap = cache.find("demo");
@@ -113,7 +119,7 @@ TEST_F(SqliteStoreTest, RealmCacheParsesKeysOnceAndSeesInvalidation) {
 }
 
 TEST_F(SqliteStoreTest, ItemsAreConsumedOnceAndReplaysAreSeen) {
-  auto store = store::open_sqlite(path_);
+  auto store = testing_support::open_test_store(path_);
   store->put_item("code", "abc", "{\"x\":1}", 1000);
   EXPECT_EQ(store->get_item("code", "abc", 10).value_or(""), "{\"x\":1}");
   auto first = store->consume_item("code", "abc", 10);
@@ -127,7 +133,7 @@ TEST_F(SqliteStoreTest, ItemsAreConsumedOnceAndReplaysAreSeen) {
 }
 
 TEST_F(SqliteStoreTest, AddItemTakesAKeyOnlyWhileNoLiveItemHoldsIt) {
-  auto store = store::open_sqlite(path_);
+  auto store = testing_support::open_test_store(path_);
   EXPECT_TRUE(store->add_item("jti", "client:1", "", 100, 10));
   EXPECT_FALSE(store->add_item("jti", "client:1", "", 200, 50));   // replay while live
   EXPECT_TRUE(store->add_item("jti", "client:2", "", 100, 50));    // another key
@@ -137,7 +143,7 @@ TEST_F(SqliteStoreTest, AddItemTakesAKeyOnlyWhileNoLiveItemHoldsIt) {
 }
 
 TEST_F(SqliteStoreTest, ConcurrentConsumersGetOneWinner) {
-  auto store = store::open_sqlite(path_);
+  auto store = testing_support::open_test_store(path_);
   store->put_item("code", "race", "v", 1000);
   std::atomic<int> winners{0};
   std::vector<std::thread> threads;
@@ -150,7 +156,7 @@ TEST_F(SqliteStoreTest, ConcurrentConsumersGetOneWinner) {
 }
 
 TEST_F(SqliteStoreTest, SessionsConsentsAndRefreshRotation) {
-  auto store = store::open_sqlite(path_);
+  auto store = testing_support::open_test_store(path_);
   auto bundle = admin::new_realm("demo");
   auto user = admin::make_user(bundle.realm, "u", "pw", {});
   bundle.users.push_back(user);
@@ -176,13 +182,13 @@ TEST_F(SqliteStoreTest, SessionsConsentsAndRefreshRotation) {
 }
 
 TEST_F(SqliteStoreTest, DefaultRoleSurvivesTheStore) {
-  auto store = store::open_sqlite(path_);
+  auto store = testing_support::open_test_store(path_);
   store->create_realm(admin::new_realm("demo"));
   EXPECT_EQ(store->load_realm_config("demo")->realm.default_role, "default-roles-demo");
 }
 
 TEST_F(SqliteStoreTest, PurgerRemovesExpiredItems) {
-  auto store = store::open_sqlite(path_);
+  auto store = testing_support::open_test_store(path_);
   store->put_item("code", "old", "v", 1);          // long expired
   store->put_item("code", "live", "v", 4102444800);  // 2100
   {

@@ -1,82 +1,56 @@
 #pragma once
-// Thin RAII over the SQLite C API: prepared statements cached per SQL text,
-// values always bound (never spliced into SQL).
+// SQLite behind sql::Connection: one connection, statements prepared once and
+// cached per SQL literal, values always bound.
 #include <sqlite3.h>
 
-#include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
-#include <string_view>
-#include <utility>
+
+#include "store/sql/connection.hpp"
 
 namespace tessera::store::sqlite {
 
-class Statement {
+class SqliteCursor final : public sql::Cursor {
  public:
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  // Move-only: the statement is cached and reset when its one owner ends.
-  Statement(Statement&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement() {
-    if (stmt_) {
-      sqlite3_reset(stmt_);
-      sqlite3_clear_bindings(stmt_);
-    }
+  explicit SqliteCursor(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~SqliteCursor() override { sqlite3_finalize(stmt_); }
+  void bind_text(int index, std::string_view text) override;
+  void bind_int(int index, std::int64_t value) override;
+  bool step() override;
+  std::string text(int column) const override;
+  std::int64_t integer(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  void reset() override {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
   }
-  Statement& bind(int index, std::string_view text) &;
-  Statement& bind(int index, std::int64_t value) &;
-  Statement&& bind(int index, std::string_view text) && { return std::move(bind(index, text)); }
-  Statement&& bind(int index, std::int64_t value) && { return std::move(bind(index, value)); }
-  bool step();  // true: a row is ready; false: done. Throws StoreError on failure.
-  void run() { while (step()) {} }
-  std::string text(int column) const;
-  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 
  private:
   sqlite3_stmt* stmt_;
 };
 
-class Database {
+class SqliteConnection final : public sql::Connection {
  public:
-  explicit Database(const std::string& path);
-  ~Database();
-  Database(const Database&) = delete;
-  Database& operator=(const Database&) = delete;
+  explicit SqliteConnection(const std::string& path);
+  ~SqliteConnection() override;
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
 
-  Statement prepare(const char* sql);  // cached by the pointer of the SQL literal
-  void exec(const char* sql);          // for DDL and pragmas only
-  sqlite3* handle() { return db_; }
+  sql::Dialect dialect() const override { return sql::Dialect::sqlite; }
+  sql::Statement prepare(const char* sql) override;
+  void exec(const char* sql) override;
+  std::int64_t changes() override { return sqlite3_changes(db_); }
+  bool in_transaction() override { return sqlite3_get_autocommit(db_) == 0; }
+  // IMMEDIATE takes the write lock up front: no deadlock between two readers upgrading.
+  void begin() override { exec("BEGIN IMMEDIATE"); }
+  // Never throws: SQLite may already have rolled back by itself (I/O error, disk full).
+  void rollback() noexcept override {
+    if (in_transaction()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
 
  private:
   sqlite3* db_ = nullptr;
-  std::map<const char*, sqlite3_stmt*> cache_;
-};
-
-// Commits on commit(), rolls back if destroyed first (exception paths).
-// Inside an outer transaction (Store::in_transaction) it joins that one:
-// nothing is begun or committed here, and a failure propagates to the outer
-// owner, which rolls everything back.
-class Transaction {
- public:
-  explicit Transaction(Database& db) : db_(db), outermost_(sqlite3_get_autocommit(db.handle()) != 0) {
-    if (outermost_) db_.exec("BEGIN IMMEDIATE");
-  }
-  // Never throws: SQLite may already have rolled back by itself (I/O error,
-  // disk full), and a throwing destructor during unwinding would terminate.
-  ~Transaction() {
-    if (outermost_ && !done_ && !sqlite3_get_autocommit(db_.handle()))
-      sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  void commit() {
-    if (outermost_) db_.exec("COMMIT");
-    done_ = true;
-  }
-
- private:
-  Database& db_;
-  bool outermost_;
-  bool done_ = false;
+  std::map<const char*, std::unique_ptr<SqliteCursor>> cache_;
 };
 
 }  // namespace tessera::store::sqlite

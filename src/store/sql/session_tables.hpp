@@ -1,20 +1,20 @@
 #pragma once
-// The session half of the SQLite store: user and client sessions, consents
-// and short-lived items. SqliteStore forwards to it under its own lock.
+// The session half of the SQL store: user and client sessions, consents
+// and short-lived items, on the connection the store leased for the call.
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "model/session.hpp"
-#include "store/sqlite/sqlite_db.hpp"
+#include "store/sql/connection.hpp"
 #include "store/store.hpp"
 
-namespace tessera::store::sqlite {
+namespace tessera::store::sql {
 
 class SessionTables {
  public:
-  explicit SessionTables(Database& db) : db_(db) {}
+  explicit SessionTables(Connection& db) : db_(db) {}
 
   void create_user_session(const model::UserSession& s);
   std::optional<model::UserSession> find_user_session(std::string_view id);
@@ -39,7 +39,7 @@ class SessionTables {
   std::size_t purge_expired(std::int64_t now, std::size_t limit);
 
  private:
-  Database& db_;
+  Connection& db_;
 };
 
-}  // namespace tessera::store::sqlite
+}  // namespace tessera::store::sql

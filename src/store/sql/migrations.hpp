@@ -1,10 +1,10 @@
 #pragma once
 // Versioned schema. Each entry moves the schema from version i to i+1 and is
 // applied once, in its own transaction. Append only; never edit a shipped one.
-// Kept to SQL that PostgreSQL accepts as well.
+// The same SQL runs on SQLite and PostgreSQL.
 #include <array>
 
-namespace tessera::store::sqlite {
+namespace tessera::store::sql {
 
 inline constexpr std::array<const char*, 2> kMigrations{
     R"sql(
@@ -120,4 +120,4 @@ CREATE INDEX ephemeral_item_expires ON ephemeral_item (expires);
 )sql",
 };
 
-}  // namespace tessera::store::sqlite
+}  // namespace tessera::store::sql

@@ -10,7 +10,7 @@
 #include "model/json_fields.hpp"
 #include "store/store.hpp"
 
-namespace tessera::store::sqlite {
+namespace tessera::store::sql {
 
 inline std::string lower(std::string_view s) {
   std::string out(s);
@@ -33,4 +33,4 @@ T decode(const std::string& text, Fn from_json) {
   return out;
 }
 
-}  // namespace tessera::store::sqlite
+}  // namespace tessera::store::sql
