@@ -50,19 +50,23 @@ std::string position(const std::string& text, std::size_t offset) {
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
-json::value parse_file(const fs::path& file) {
+std::string read_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ImportError(file.string() + ": cannot read the file");
   std::stringstream buf;
   buf << in.rdbuf();
-  std::string text = substitute_env(buf.str());
+  return buf.str();
+}
+
+json::value parse_json(const std::string& file, const std::string& raw) {
+  std::string text = substitute_env(raw);
   json::parse_options options;
   options.max_depth = 64;
   json::stream_parser p(json::storage_ptr(), options);
   boost::system::error_code ec;
   std::size_t used = p.write(text.data(), text.size(), ec);
   if (!ec) p.finish(ec);
-  if (ec) throw ImportError(file.string() + ": invalid JSON at " + position(text, used) + ": " + ec.message());
+  if (ec) throw ImportError(file + ": invalid JSON at " + position(text, used) + ": " + ec.message());
   return p.release();
 }
 
@@ -72,10 +76,12 @@ std::string first_error(const std::string& file, const model::JsonReader& reader
   return file + ": " + e.path + ": " + e.message + more;
 }
 
-RealmFile read_realm_file(const fs::path& file) {
-  json::value doc = parse_file(file);
+}  // namespace
+
+RealmFile parse_realm_text(const std::string& file, const std::string& text) {
+  json::value doc = parse_json(file, text);
   model::JsonReader reader;
-  RealmFile out{file.string(), model::realm_import_from_json(reader, doc)};
+  RealmFile out{file, model::realm_import_from_json(reader, doc)};
   if (reader.ok()) admin::complete_realm(out.parsed, reader, /*validate_only=*/true);
   if (!reader.ok()) throw ImportError(first_error(out.file, reader));
   if (!reader.warnings.empty()) {
@@ -86,6 +92,8 @@ RealmFile read_realm_file(const fs::path& file) {
   }
   return out;
 }
+
+namespace {
 
 bool import_one(store::Store& store, RealmFile& f) {
   const std::string& name = f.parsed.bundle.realm.name;
@@ -122,7 +130,7 @@ std::vector<RealmFile> read_realm_files(const std::string& path) {
     paths.emplace_back(path);
   }
   std::vector<RealmFile> out;
-  for (const auto& p : paths) out.push_back(read_realm_file(p));
+  for (const auto& p : paths) out.push_back(parse_realm_text(p.string(), read_file(p)));
   return out;
 }
 

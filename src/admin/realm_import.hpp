@@ -30,6 +30,11 @@ struct RealmFile {
 // file, the JSON path and the reason, before anything is written anywhere.
 std::vector<RealmFile> read_realm_files(const std::string& path);
 
+// One realm file's text, checked like read_realm_files checks a file
+// (${VAR} substitution, JSON, representation, references); `file` names it in
+// errors. The fuzz target fuzz/realm_import_fuzz.cpp drives this directly.
+RealmFile parse_realm_text(const std::string& file, const std::string& text);
+
 // Writes each realm that does not exist yet, one transaction per realm.
 ImportOutcome import_realms(store::Store& store, std::vector<RealmFile> files);
 

@@ -3,6 +3,7 @@
 // SO_REUSEPORT acceptor, C++20 coroutines, errors as values.
 #include "http/server.hpp"
 
+#include "http/beast_request.hpp"
 #include "http/request_parts.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -39,7 +40,6 @@ constexpr auto as_value = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-using BeastRequest = bhttp::request<bhttp::string_body>;
 using BeastResponse = bhttp::response<bhttp::string_body>;
 
 struct SessionEntry {
@@ -58,32 +58,6 @@ struct ListenerState {
   Listener config;
   std::unique_ptr<asio::ssl::context> ssl;
 };
-
-class BeastHeaders final : public HeaderSource {
- public:
-  explicit BeastHeaders(const BeastRequest& r) : r_(r) {}
-  std::string_view get(std::string_view name) const override {
-    auto it = r_.find(name);
-    return it == r_.end() ? std::string_view{} : std::string_view(it->value());
-  }
-  std::size_t count(std::string_view name) const override { return r_.count(name); }
-
- private:
-  const BeastRequest& r_;
-};
-
-Method to_method(bhttp::verb v) {
-  switch (v) {
-    case bhttp::verb::get: return Method::GET;
-    case bhttp::verb::head: return Method::HEAD;
-    case bhttp::verb::post: return Method::POST;
-    case bhttp::verb::put: return Method::PUT;
-    case bhttp::verb::delete_: return Method::DELETE_;
-    case bhttp::verb::patch: return Method::PATCH;
-    case bhttp::verb::options: return Method::OPTIONS;
-    default: return Method::OTHER;
-  }
-}
 
 // Status for a request that failed to parse, or 0 to close without answering.
 int parse_error_status(const beast::error_code& ec) {
@@ -250,7 +224,7 @@ struct Server::Impl {
   // interim answer before the client sends the body.
   template <class Stream>
   asio::awaitable<beast::error_code> read_request(Stream& stream, beast::flat_buffer& buffer,
-                                                  bhttp::request_parser<bhttp::string_body>& parser) {
+                                                  BeastRequestParser& parser) {
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_value);
     if (ec) co_return ec;
     const auto& in = parser.get();
@@ -263,40 +237,11 @@ struct Server::Impl {
     co_return bec;
   }
 
-  // Fills `req` from the parsed message; false when it is not a request we
-  // can answer (bad target, missing or repeated Host in HTTP/1.1).
-  static bool prepare(Request& req, const BeastRequest& in, const Listener& l, const std::string& local,
-                      std::string& host_storage, std::string& address_storage) {
-    Target target;
-    if (!parse_target(req.target, target)) return false;
-    req.path = target.path;
-    req.query = target.query;
-    std::size_t hosts = in.count(bhttp::field::host);
-    if (hosts > 1 || (hosts == 0 && in.version() >= 11)) return false;
-    req.host = target.authority.empty() ? std::string_view(in[bhttp::field::host]) : target.authority;
-    if (!req.host.empty() && !valid_authority(req.host)) return false;
-    if (req.host.empty()) req.host = local;  // HTTP/1.0 without Host: the address the client reached
-    if (l.proxy != ProxyHeaders::none)
-      apply_proxy_headers(l.proxy == ProxyHeaders::forwarded, req, host_storage, address_storage);
-    return true;
-  }
-
-  // Strips --http-relative-path; false when the path lies outside it.
-  static bool strip_prefix(Request& req, const std::string& prefix) {
-    if (prefix.empty()) return true;
-    std::string_view p = req.path;
-    if (p.substr(0, prefix.size()) != prefix || (p.size() > prefix.size() && p[prefix.size()] != '/')) return false;
-    req.path = p.size() == prefix.size() ? std::string_view("/") : p.substr(prefix.size());
-    req.base_path = prefix;
-    return true;
-  }
-
   template <class Stream>
   asio::awaitable<bool> serve_one(Stream& stream, beast::flat_buffer& buffer, SessionEntry& entry, const Listener& l,
                                   const std::string& remote, const std::string& local, bool secure) {
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
-    parser.body_limit(limits.body_limit);
+    BeastRequestParser parser;
+    limit_parser(parser, limits);
     beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
     beast::error_code ec = co_await read_request(stream, buffer, parser);
     if (ec) {
@@ -308,14 +253,8 @@ struct Server::Impl {
     const BeastRequest& in = parser.get();
     BeastHeaders headers(in);
     Request req;
-    req.method = to_method(in.method());
-    req.target = in.target();
-    req.body = in.body();
-    req.secure = secure;
-    req.remote_address = remote;
-    req.headers = &headers;
-    std::string host_storage, address_storage;
-    bool well_formed = prepare(req, in, l, local, host_storage, address_storage);
+    RequestStorage storage;
+    bool well_formed = to_request(in, headers, l, remote, local, secure, req, storage);
     Response res;
     if (!well_formed) res = error_response(400);
     else if (!strip_prefix(req, l.path_prefix)) res.json(404, R"({"error":"Unable to find matching target resource method"})");

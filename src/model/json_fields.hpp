@@ -83,7 +83,9 @@ void read_fields(JsonReader& r, const boost::json::object& obj, T& target, const
     }
     if (value.is_null()) continue;  // Jackson writes absent values as null at times
     r.push(key);
-    std::visit([&](auto member) { read_value(r, value, target.*member); }, field->member);
+    // `v`, not the binding `value`: clang 14 cannot capture structured bindings.
+    const boost::json::value& v = value;
+    std::visit([&](auto member) { read_value(r, v, target.*member); }, field->member);
     r.pop();
   }
 }

@@ -261,10 +261,12 @@ void roles_from(JsonReader& r, const json::object& doc, std::vector<Role>& out) 
     if (auto c = roles->find("client"); c != roles->end() && !c->value().is_null()) {
       r.push("client");
       if (const auto* clients = as_object(r, c->value()))
-        for (const auto& [client_id, list] : *clients)
+        for (const auto& entry : *clients) {
+          std::string_view client_id = entry.key();  // not a structured binding: clang 14 cannot capture those
           for_each_object(r, *clients, client_id, [&](const json::object& o) {
             out.push_back(read_role(r, o, std::string(client_id)));
           });
+        }
       r.pop();
     }
   }

@@ -17,10 +17,14 @@ TEST(WorkerPool, RunsJobsOffTheCallingThread) {
 }
 
 TEST(WorkerPool, RefusesWhenTheQueueIsFull) {
+  // Declared before the pool: its destructor still runs the queued jobs, which
+  // count here (ASan: stack-use-after-scope when it was declared after). The
+  // promise stays after the pool, so a failed ASSERT abandons it and frees
+  // the blocked first job instead of deadlocking the pool's destructor.
+  std::atomic<int> done{0};
   login::WorkerPool pool(1, 2);
   std::promise<void> release;
   auto gate = release.get_future().share();
-  std::atomic<int> done{0};
   ASSERT_TRUE(pool.submit([gate, &done] { gate.wait(); ++done; }));
   // The first job may or may not have been taken off the queue yet.
   while (pool.queued() != 0) std::this_thread::yield();

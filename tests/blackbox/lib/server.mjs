@@ -23,9 +23,41 @@ export const binPath = process.env.TESSERA_BIN
 export const DEFAULT_TEST_CLIENT_SECRET = 'backend-secret-from-env';
 
 const children = new Set();
+
+// Sanitizer builds (scripts/test-sanitized) print their reports on stderr.
+// A report fails the test file even when the test itself passed: stop()
+// throws, and any report seen anywhere (a server that never became ready, a
+// runTessera call) sets a non-zero exit code, which node --test counts as a
+// failed file.
+const SANITIZER_MARKERS = [
+  /ERROR: AddressSanitizer/, /ERROR: LeakSanitizer/, /runtime error:/, /WARNING: ThreadSanitizer/,
+  /SUMMARY: UndefinedBehaviorSanitizer/,
+];
+const sanitizerReports = [];
+
+/** The sanitizer report in `stderr` (from its first marker on, capped), or null. */
+export function sanitizerReport(stderr) {
+  let first = -1;
+  for (const m of SANITIZER_MARKERS) {
+    const at = stderr.search(m);
+    if (at >= 0 && (first < 0 || at < first)) first = at;
+  }
+  return first < 0 ? null : stderr.slice(Math.max(0, stderr.lastIndexOf('\n', first) + 1)).slice(0, 20000);
+}
+
+function noteSanitizerReport(what, stderr) {
+  const report = sanitizerReport(stderr);
+  if (report) sanitizerReports.push(`${what}\n${report}`);
+  return report;
+}
+
 process.on('exit', () => {
   for (const c of children) {
     try { c.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+  if (sanitizerReports.length > 0) {
+    process.stderr.write(`\n${sanitizerReports.length} sanitizer report(s) from tessera:\n${sanitizerReports.join('\n')}\n`);
+    process.exitCode = 1;
   }
 });
 
@@ -144,6 +176,15 @@ export async function startServer(opts = {}) {
   proc.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
   proc.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
   let exitInfo = null;
+  // 'close' comes after 'exit' once stderr is drained: only then is a
+  // sanitizer report printed at exit (LeakSanitizer's) complete.
+  const closed = new Promise((resolve) => {
+    proc.on('close', () => {
+      noteSanitizerReport(`tessera ${args.join(' ')}`, err);
+      resolve();
+    });
+    proc.on('error', resolve);
+  });
   const exited = new Promise((resolve) => {
     proc.on('exit', (code, signal) => {
       exitInfo = { code, signal };
@@ -167,6 +208,7 @@ export async function startServer(opts = {}) {
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (exitInfo) {
+      await closed;
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
       throw new Error(`tessera exited before becoming ready (code ${exitInfo.code}, signal ${exitInfo.signal})\n${describe()}`);
     }
@@ -188,6 +230,7 @@ export async function startServer(opts = {}) {
   /**
    * SIGTERM, then resolve with the exit code (or 'signal:<NAME>' if killed by a
    * signal). After `timeoutMs` it SIGKILLs and resolves with 'timeout'.
+   * Rejects when the server printed a sanitizer report.
    */
   const stop = ({ timeoutMs = 10000, keepDataDir = false } = {}) => {
     if (stopped) return stopped;
@@ -205,7 +248,10 @@ export async function startServer(opts = {}) {
       } else {
         result = r.code ?? `signal:${r.signal}`;
       }
+      await closed;
       if (ownsDataDir && !keepDataDir) await rm(dataDir, { recursive: true, force: true });
+      const report = sanitizerReport(err);
+      if (report) throw new Error(`sanitizer report from tessera (exit ${result}):\n${report}`);
       return result;
     })();
     return stopped;
@@ -242,6 +288,7 @@ export async function runTessera(args, { env = {}, cwd, timeoutMs = 15000 } = {}
       proc.on('close', (code, signal) => {
         clearTimeout(timer);
         children.delete(proc);
+        noteSanitizerReport(`tessera ${args.join(' ')}`, stderr);
         resolve({ code, signal, stdout, stderr, timedOut });
       });
     });
