@@ -219,14 +219,43 @@ std::optional<model::UserSession> usable_session(const RealmRequest& rr, const A
   return session;
 }
 
+void save_auth_session(const RealmRequest& rr, http::Response& res, const std::string& id, const json::object& state,
+                       std::int64_t lifespan) {
+  Sso sso = browser_state(rr);
+  sso.set_auth_session(res, id);
+  std::int64_t expires = now_seconds() + lifespan;
+  if (!sso.set_auth_state(res, id, state, expires))
+    rr.ctx.services().store->put_item("auth-session", id, json::serialize(state), expires);
+}
+
+std::optional<json::object> find_auth_session(const RealmRequest& rr, std::string_view id) {
+  Sso sso = browser_state(rr);
+  if (id.empty() || sso.auth_session_id() != id) return std::nullopt;
+  if (auto state = sso.auth_state(id)) return state;
+  auto value = rr.ctx.services().store->get_item("auth-session", id, now_seconds());
+  if (!value) return std::nullopt;
+  boost::system::error_code ec;
+  json::value v = json::parse(*value, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.get_object());
+}
+
+// A stored session is consumed; a cookie-borne one leaves a marker that
+// outlives the cookie's signature, so a replayed form finds it spent.
+bool spend_auth_session(const RealmRequest& rr, std::string_view id, std::int64_t lifespan) {
+  store::Store& store = *rr.ctx.services().store;
+  std::int64_t now = now_seconds();
+  if (browser_state(rr).auth_state(id))
+    return store.add_item("auth-session-spent", id, "", now + lifespan, now);
+  return store.consume_item("auth-session", id, now).state == store::Store::Consumed::now;
+}
+
 void show_login(const RealmRequest& rr, http::Response& res, const AuthRequest& ar) {
   std::string id = jose::random_token(24);
   std::string csrf = jose::random_token(24);
   json::object value{{"request", ar.to_json()}, {"csrf", csrf}, {"realm", rr.realm.realm().id}};
-  rr.ctx.services().store->put_item("auth-session", id, json::serialize(value),
-                                    now_seconds() + rr.realm.realm().access_code_lifespan_login);
+  save_auth_session(rr, res, id, value, rr.realm.realm().access_code_lifespan_login);
   Sso sso = browser_state(rr);
-  sso.set_auth_session(res, id);
   sso.set_restart(res, ar.to_json());
   auto page = page_for<login::LoginPage>(rr);
   const model::Realm& realm = rr.realm.realm();

@@ -24,6 +24,15 @@ std::optional<RealmRequest> realm_request(OidcContext& ctx, const http::Request&
 // when prompt asks for a login or an account choice, not older than max_age,
 // and only for the user an id_token_hint (`hint_sub`) names.
 std::optional<model::UserSession> usable_session(const RealmRequest& rr, const AuthRequest& ar, const std::string& hint_sub);
+// Keeps a login in progress (`state`: request, CSRF token, stage) for this
+// browser under `id`: in a signed cookie when it fits (nothing written), in
+// the store otherwise. Its single use is recorded by spend_auth_session.
+void save_auth_session(const RealmRequest& rr, http::Response& res, const std::string& id, const boost::json::object& state,
+                       std::int64_t lifespan);
+// The login in progress `id` of this browser, from its cookie or the store.
+std::optional<boost::json::object> find_auth_session(const RealmRequest& rr, std::string_view id);
+// Single use: true for the first caller only (atomic across nodes).
+bool spend_auth_session(const RealmRequest& rr, std::string_view id, std::int64_t lifespan);
 // The login page, with a new authentication session holding `ar`.
 void show_login(const RealmRequest& rr, http::Response& res, const AuthRequest& ar);
 

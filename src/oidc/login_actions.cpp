@@ -35,13 +35,9 @@ struct AuthSession {
 std::optional<AuthSession> load_auth_session(const RealmRequest& rr) {
   auto query = http::Params::parse(rr.req.query);
   std::string id(query ? query->get("session_code").value_or("") : "");
-  if (id.empty() || browser_state(rr).auth_session_id() != id) return std::nullopt;
-  auto value = rr.ctx.services().store->get_item("auth-session", id, now_seconds());
-  if (!value) return std::nullopt;
-  boost::system::error_code ec;
-  json::value v = json::parse(*value, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const auto& o = v.get_object();
+  auto state = find_auth_session(rr, id);
+  if (!state) return std::nullopt;
+  const json::object& o = *state;
   AuthSession s;
   s.id = id;
   auto str = [&](const char* k) { auto it = o.find(k); return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string(); };
@@ -92,9 +88,7 @@ void show_consent(const RealmRequest& rr, http::Response& res, const model::Clie
   std::string id = jose::random_token(24), csrf = jose::random_token(24);
   json::object value{{"request", ar.to_json()}, {"csrf", csrf}, {"stage", "consent"}, {"session_id", session.id},
                      {"realm", rr.realm.realm().id}, {"fresh", fresh_login}};
-  rr.ctx.services().store->put_item("auth-session", id, json::serialize(value),
-                                    now_seconds() + rr.realm.realm().access_code_lifespan_user_action);
-  browser_state(rr).set_auth_session(res, id);
+  save_auth_session(rr, res, id, value, rr.realm.realm().access_code_lifespan_user_action);
   auto page = page_for<login::ConsentPage>(rr);
   const model::Realm& realm = rr.realm.realm();
   page.client_name = client.name.empty() ? client.client_id : client.name;
@@ -159,8 +153,7 @@ void complete_authorization(const RealmRequest& rr, http::Response& res, const A
   if (!client) return answer_error_page(rr, res, "clientNotFoundMessage");
   browser_state(rr).clear_restart(res);
   // Single use: of two posts of the same login form only one gets through.
-  if (!auth_session_id.empty() &&
-      rr.ctx.services().store->consume_item("auth-session", auth_session_id, now_seconds()).state != store::Store::Consumed::now)
+  if (!auth_session_id.empty() && !spend_auth_session(rr, auth_session_id, rr.realm.realm().access_code_lifespan_login))
     return answer_error_page(rr, res, "expiredCodeMessage");
   if (client->consent_required || !ar.device_key.empty()) {
     auto scopes = consent_scopes(rr, *client, ar);
@@ -226,13 +219,24 @@ void serve_login_action(OidcContext& ctx, const http::Request& req, http::Respon
                           now + std::min(limits.idle, limits.max), remember, false, username, {{"AUTH_TIME", std::to_string(now)}, {"acr", "1"}}};
     browser_state(rr).set_identity(out, {us.id, us.user_id}, now + limits.max, remember);
     auto previous = browser_state(rr).identity();
-    // Session, spent authentication session and code: one commit. A login
-    // replaces this browser's previous SSO session rather than orphaning it.
+    // Spent authentication session, new SSO session and code: one commit.
+    // The spend comes first: a replayed form (its cookie still verifies)
+    // must change nothing. A login replaces this browser's previous SSO
+    // session rather than orphaning it.
+    bool spent = false;
     rr.ctx.services().store->in_transaction([&] {
+      if (!spend_auth_session(rr, session.id, realm.access_code_lifespan_login)) {
+        spent = true;
+        return;
+      }
       if (previous) rr.ctx.services().store->delete_user_session(previous->session_id);
       rr.ctx.services().store->create_user_session(us);
-      complete_authorization(rr, out, session.request, us, true, session.id);
+      complete_authorization(rr, out, session.request, us, true, {});
     });
+    if (spent) {
+      out = http::Response{};
+      answer_error_page(rr, out, "expiredCodeMessage");
+    }
     respond(std::move(out));
   };
   ctx.services().authenticator->authenticate(rr->realm.realm(), username, password, std::move(done));
@@ -246,7 +250,7 @@ void serve_consent_action(OidcContext& ctx, const http::Request& req, http::Resp
   auto form = http::Params::parse(req.body);
   if (!form || !same_secret(form->get("csrf_token").value_or(""), session->csrf))
     return answer_error_page(*rr, res, "invalidRequestMessage");
-  if (ctx.services().store->consume_item("auth-session", session->id, now_seconds()).state != store::Store::Consumed::now)
+  if (!spend_auth_session(*rr, session->id, rr->realm.realm().access_code_lifespan_user_action))
     return answer_expired(*rr, res);
   const AuthRequest& ar = session->request;
   auto us = ctx.services().store->find_user_session(session->session_id);

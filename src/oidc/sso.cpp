@@ -105,6 +105,28 @@ void Sso::set_auth_session(http::Response& res, std::string_view id) const {
   res.set_header("Set-Cookie", cookie("AUTH_SESSION_ID", id, std::nullopt, true));
 }
 
+std::optional<json::object> Sso::auth_state(std::string_view id) const {
+  auto value = http::cookie_value(req_.header("cookie"), "TESSERA_AUTH");
+  if (!value || id.empty()) return std::nullopt;
+  auto claims = verified(*value, "Auth-Session");
+  if (!claims) return std::nullopt;
+  auto sid = claims->find("sid");
+  auto state = claims->find("state");
+  if (sid == claims->end() || !sid->value().is_string() || sid->value().get_string() != id) return std::nullopt;
+  if (state == claims->end() || !state->value().is_object()) return std::nullopt;
+  return state->value().get_object();
+}
+
+bool Sso::set_auth_state(http::Response& res, std::string_view id, const json::object& state, std::int64_t expires) const {
+  json::object claims{{"exp", expires}, {"iss", issuer_}, {"typ", "Auth-Session"}, {"sid", id}, {"state", state}};
+  std::string token = sign(claims);
+  // KC_RESTART may carry the request too: both must fit the 8 KiB a request's
+  // headers may take, with room for the rest.
+  if (token.size() > 2500) return false;
+  res.set_header("Set-Cookie", cookie("TESSERA_AUTH", token, std::nullopt, true));
+  return true;
+}
+
 std::string_view Sso::device_form_token() const {
   return http::cookie_value(req_.header("cookie"), "DEVICE_FORM").value_or(std::string_view{});
 }
@@ -118,7 +140,7 @@ void Sso::clear_restart(http::Response& res) const {
 }
 
 void Sso::clear_all(http::Response& res) const {
-  for (const char* name : {"KEYCLOAK_IDENTITY", "AUTH_SESSION_ID", "KC_RESTART"})
+  for (const char* name : {"KEYCLOAK_IDENTITY", "AUTH_SESSION_ID", "KC_RESTART", "TESSERA_AUTH"})
     res.set_header("Set-Cookie", cookie(name, "", 0L, true));
   res.set_header("Set-Cookie", cookie("KEYCLOAK_SESSION", "", 0L, false));
 }

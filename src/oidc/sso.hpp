@@ -3,7 +3,10 @@
 // names, keycloak-compat §6.2): AUTH_SESSION_ID binds a login in progress to
 // this browser; KEYCLOAK_IDENTITY is an HS512 JWS (realm HMAC key) naming the
 // SSO session; KC_RESTART carries the authorization request, signed, so an
-// expired login can still answer the client.
+// expired login can still answer the client; TESSERA_AUTH carries a login in
+// progress (request, CSRF token, stage), signed, so that showing a login page
+// writes nothing to the database (only its single use is recorded, in the
+// transaction that ends the login).
 #include <boost/json/object.hpp>
 
 #include <optional>
@@ -36,6 +39,12 @@ class Sso {
   void set_identity(http::Response& res, const Identity& id, std::int64_t expires, bool remember_me) const;
   void set_restart(http::Response& res, const boost::json::object& request) const;
   void set_auth_session(http::Response& res, std::string_view id) const;
+  // The login in progress `id` from a valid TESSERA_AUTH cookie.
+  std::optional<boost::json::object> auth_state(std::string_view id) const;
+  // Sets TESSERA_AUTH; false (nothing set) when it would be too large for a
+  // browser to keep alongside the other cookies: the caller stores it instead.
+  bool set_auth_state(http::Response& res, std::string_view id, const boost::json::object& state,
+                      std::int64_t expires) const;
   // DEVICE_FORM: the device code page's CSRF token (double submit).
   std::string_view device_form_token() const;
   void set_device_form_token(http::Response& res, std::string_view token) const;

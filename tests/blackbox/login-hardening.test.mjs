@@ -116,6 +116,50 @@ describe('browser flow hardening', () => {
     assert.equal(codes.length, 1, `${a.status} ${b.status}`);
   });
 
+  it('a login form replayed after it succeeded is refused and changes nothing', async () => {
+    const jar = new CookieJar();
+    const first = await send(authUrl(ep, params()), { jar });
+    assert.ok(jar.get('TESSERA_AUTH'), 'the login in progress is carried in its signed cookie');
+    const form = parseForm(first.text, 'kc-form-login');
+    const fields = { ...form.fields, username: 'alice', password: 'alice-pw' };
+    const preLogin = new CookieJar();
+    for (const [k, v] of jar.cookies) preLogin.cookies.set(k, v);
+    const ok = await send(form.action, { jar, form: fields });
+    const tokens = await exchange(ok.location);
+    assert.ok(tokens.refresh_token, JSON.stringify(tokens));
+    // The same post again, from this browser (now logged in) and from a copy of its cookies before the login.
+    for (const replayJar of [jar, preLogin]) {
+      const again = await send(form.action, { jar: replayJar, form: fields });
+      assert.ok(!again.location, `a replayed login form redirected to ${again.location}`);
+      assert.equal(again.status, 400, again.text.slice(0, 200));
+    }
+    const refreshed = await tokenRequest(ep, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, { basic: ['web', 's'] });
+    assert.equal(refreshed.status, 200, 'the replay ended or replaced the session the real login made');
+  });
+
+  it('a login in progress whose cookie was altered is refused', async () => {
+    const jar = new CookieJar();
+    const first = await send(authUrl(ep, params()), { jar });
+    const form = parseForm(first.text, 'kc-form-login');
+    const cookie = jar.cookies.get('TESSERA_AUTH');
+    const [h, p, s] = cookie.value.split('.');
+    const claims = JSON.parse(Buffer.from(p, 'base64url'));
+    claims.state.request.redirect_uri = 'https://evil.example/cb';
+    cookie.value = [h, Buffer.from(JSON.stringify(claims)).toString('base64url'), s].join('.');
+    const r = await send(form.action, { jar, form: { ...form.fields, username: 'alice', password: 'alice-pw' } });
+    assert.ok(!r.location, `an altered login cookie redirected to ${r.location}`);
+  });
+
+  it('an authorization request too large for a cookie is kept on the server and still completes', async () => {
+    const state = 's'.repeat(3000);
+    const jar = new CookieJar();
+    const r = await fetchLogin(authUrl(ep, params({ state })), { jar, username: 'alice', password: 'alice-pw' });
+    assert.equal(jar.raw.some((l) => l.startsWith('TESSERA_AUTH=') && !l.startsWith('TESSERA_AUTH=;')), false,
+      'a cookie too large for browsers was set');
+    assert.equal(redirectParams(r.location).state, state);
+    assert.ok(redirectParams(r.location).code);
+  });
+
   it('a new login in the same browser ends the previous SSO session', async () => {
     const jar = new CookieJar();
     const one = await fetchLogin(authUrl(ep, params()), { jar, username: 'alice', password: 'alice-pw' });
