@@ -104,7 +104,7 @@ PreparedIssue prepare_issue(const IssueRequest& in) {
   p.refresh_exp = life.refresh_exp;
   if (p.offline) p.refresh_exp = in.rr.realm.realm().offline_session_max_lifespan_enabled ? p.offline->expires : 0;
   const model::UserSession& refresh_session = p.offline ? *p.offline : in.session;
-  if (p.with_refresh)
+  if (p.with_refresh && in.record_client_session)
     in.rr.ctx.services().store->put_client_session(
         {refresh_session.id, in.client.client_id, in.scope, in.now, in.now, p.refresh_jti, 0, in.claims_request});
   return p;

@@ -26,6 +26,9 @@ struct IssueRequest {
   std::string refresh_jti;    // the new refresh token's id; generated when empty
   std::string claims_request; // the authorization request's `claims` parameter, kept for userinfo
   bool refresh_allowed = true;  // false: no refresh token whatever the client says
+  // false: the grant keeps the client session itself (refresh: the session
+  // stays as granted; a rotation already recorded the next token).
+  bool record_client_session = true;
 };
 
 struct IssueResult {

@@ -31,7 +31,8 @@ async function loginAndExchange(ep, scope, username = 'alice', password = 'alice
 describe('sessions and offline tokens', () => {
   let srv;
   before(async () => {
-    srv = await startServer({ realm: await realmDir(realm('off'), realm('idle', { ssoSessionIdleTimeout: 2 })) });
+    srv = await startServer({ realm: await realmDir(realm('off'), realm('idle', { ssoSessionIdleTimeout: 2 }),
+      realm('idle4', { ssoSessionIdleTimeout: 4 })) });
   });
   after(async () => { await srv?.stop(); });
 
@@ -82,6 +83,23 @@ describe('sessions and offline tokens', () => {
     await sleep(3100);
     const later = await send(authUrl(ep, params('openid', { prompt: 'none' })), { jar });
     assert.equal(redirectParams(later.location).error, 'login_required');
+  });
+
+  it('every refresh restarts the idle timer; an idle session ends for refresh too', async () => {
+    const ep = endpoints(srv.baseUrl, 'idle4');
+    const { tokens } = await loginAndExchange(ep, 'openid');
+    let rt = tokens.json.refresh_token;
+    // Three refreshes 2 s apart: 6 s in all, past the 4 s idle timeout of the login alone.
+    for (let i = 0; i < 3; i++) {
+      await sleep(2000);
+      const r = await tokenRequest(ep, { grant_type: 'refresh_token', refresh_token: rt }, { basic: ['web', 'web-secret'] });
+      assert.equal(r.status, 200, `refresh ${i + 1}: ${r.text}`);
+      rt = r.json.refresh_token;
+    }
+    await sleep(5100);
+    const late = await tokenRequest(ep, { grant_type: 'refresh_token', refresh_token: rt }, { basic: ['web', 'web-secret'] });
+    assert.equal(late.status, 400, late.text);
+    assert.equal(late.json.error, 'invalid_grant');
   });
 
   it('counts issued tokens by grant type in /metrics', async () => {
