@@ -36,10 +36,16 @@ std::string failure_key(const model::Realm& realm, const std::string& user_id) {
 
 }  // namespace
 
-Authenticator::Authenticator(store::Store& store, WorkerPool& pool) : store_(store), pool_(pool) {
-  auto dummy = hash_password("tessera-timing-equaliser");
-  dummy_secret_ = dummy.secret_data;
-  dummy_data_ = dummy.credential_data;
+Authenticator::Authenticator(store::Store& store, WorkerPool& pool) : store_(store), pool_(pool) {}
+
+// Hashed at the first login that needs it (on a pool thread), not at
+// start-up: one argon2id hash was two thirds of the time to ready.
+const PasswordCredential& Authenticator::dummy_credential() {
+  std::call_once(dummy_once_, [this] {
+    auto dummy = hash_password("tessera-timing-equaliser");
+    dummy_ = PasswordCredential{dummy.secret_data, dummy.credential_data};
+  });
+  return dummy_;
 }
 
 void Authenticator::authenticate(const model::Realm& realm, std::string username, std::string password,
@@ -66,7 +72,7 @@ LoginResult Authenticator::check(const model::Realm& realm, const std::string& u
       if (c.type == "password") stored = &c;
   // Unknown users and users without a password still pay for one hash.
   PasswordCredential against = stored ? PasswordCredential{stored->secret_data, stored->credential_data}
-                                      : PasswordCredential{dummy_secret_, dummy_data_};
+                                      : dummy_credential();
   bool match = verify_password(password, against) == VerifyResult::match && stored;
   std::int64_t now = now_ms();
   if (!user) return {LoginResult::Status::invalid, std::nullopt};

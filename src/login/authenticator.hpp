@@ -4,9 +4,11 @@
 // protection. Hashing is deliberately slow, so every check runs on the
 // worker pool, never on an I/O thread.
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 
+#include "login/password_hash.hpp"
 #include "login/worker_pool.hpp"
 #include "model/entities.hpp"
 #include "store/store.hpp"
@@ -35,10 +37,13 @@ class Authenticator {
   bool locked_out(const model::Realm& realm, const std::string& user_id, std::int64_t now_ms);
   void record_failure(const model::Realm& realm, const std::string& user_id, std::int64_t now_ms);
   void clear_failures(const model::Realm& realm, const std::string& user_id);
+  const PasswordCredential& dummy_credential();
 
   store::Store& store_;
   WorkerPool& pool_;
-  std::string dummy_secret_, dummy_data_;  // hashed once, so unknown users cost as much as known ones
+  // Hashed once, so unknown users cost as much as known ones.
+  std::once_flag dummy_once_;
+  PasswordCredential dummy_;
 };
 
 }  // namespace tessera::login
