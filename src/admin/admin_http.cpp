@@ -184,6 +184,7 @@ void admin_route(http::Router& router, oidc::OidcContext& ctx, http::Method meth
       handler(call);
     } catch (const store::StoreError& e) {
       if (e.kind() == store::StoreError::Kind::conflict) return answer_message(res, 409, e.what());
+      if (e.kind() == store::StoreError::Kind::invalid) return answer_message(res, 400, e.what());
       spdlog::error("admin {}: store error: {}", req.path, e.what());
       answer_error(res, 500, "unknown_error");
     } catch (const std::exception& e) {

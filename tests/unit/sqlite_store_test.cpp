@@ -198,3 +198,31 @@ TEST_F(SqliteStoreTest, PurgerRemovesExpiredItems) {
   EXPECT_EQ(store->consume_item("code", "old", 0).state, store::Store::Consumed::missing);
   EXPECT_EQ(store->consume_item("code", "live", 0).state, store::Store::Consumed::now);
 }
+
+// Lookups by values no row can hold (NUL, invalid UTF-8) find nothing on both
+// backends; PostgreSQL refuses to store them (Kind::invalid), never a query error.
+TEST_F(SqliteStoreTest, TextNoRowCanHoldFindsNothing) {
+  auto store = testing_support::open_test_store(path_);
+  auto bundle = admin::new_realm("demo");
+  bundle.users.push_back(admin::make_user(bundle.realm, "bob", "pw", {}));
+  store->create_realm(bundle);
+  const std::string id = bundle.realm.id;
+  for (std::string bad : {std::string("bo\0b", 4), std::string("bob\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80")}) {
+    EXPECT_FALSE(store->find_user_by_username(id, bad));
+    EXPECT_FALSE(store->find_user_by_email(id, bad));
+    EXPECT_FALSE(store->get_item("code", bad, 0));
+    EXPECT_EQ(store->consume_item("code", bad, 0).state, store::Store::Consumed::missing);
+    EXPECT_FALSE(store->find_user_session(bad));
+    EXPECT_FALSE(store->delete_user_session(bad));
+  }
+  EXPECT_TRUE(store->find_user_by_username(id, "bob"));
+  if (testing_support::pg_url()) {
+    try {
+      store->put_item("code", std::string("k\0", 2), "v", 10);
+      FAIL() << "a NUL was stored";
+    } catch (const store::StoreError& e) {
+      EXPECT_EQ(e.kind(), store::StoreError::Kind::invalid);
+    }
+    EXPECT_TRUE(store->find_user_by_username(id, "bob")) << "the connection still works";
+  }
+}

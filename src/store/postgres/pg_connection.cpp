@@ -27,11 +27,64 @@ std::string& PgCursor::slot(int index) {
   return params_[i];
 }
 
-void PgCursor::bind_text(int index, std::string_view text) { slot(index).assign(text); }
+namespace {
+
+// What a PostgreSQL text value may hold: UTF-8 without NUL. SQLite keeps any
+// bytes, so the same input must not turn into a database error here.
+bool storable_text(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    if (c < 0x80) { ++i; continue; }
+    std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (len == 0 || c > 0xF4 || i + len > s.size()) return false;
+    auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+      return false;  // overlong, surrogate or beyond U+10FFFF
+    for (std::size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += len;
+  }
+  return true;
+}
+
+// The $N parameters of `sql` that are only compared with stored values: all
+// of a SELECT or DELETE, those of an UPDATE that appear only after WHERE.
+std::uint32_t lookup_parameters(std::string_view sql) {
+  bool all = sql.substr(0, 7) == "SELECT " || sql.substr(0, 7) == "DELETE ";
+  if (!all && sql.substr(0, 7) != "UPDATE ") return 0;
+  std::size_t where = all ? 0 : sql.find(" WHERE ");
+  if (where == std::string_view::npos) return 0;
+  std::uint32_t before = 0, after = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    if (sql[i] != '$') continue;
+    unsigned n = 0;
+    while (i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') n = n * 10 + static_cast<unsigned>(sql[++i] - '0');
+    if (n == 0 || n > 32) continue;
+    (i > where ? after : before) |= 1u << (n - 1);
+  }
+  return all ? before | after : after & ~before;
+}
+
+}  // namespace
+
+void PgCursor::bind_text(int index, std::string_view text) {
+  if (!storable_text(text)) {
+    if (index >= 1 && index <= 32 && (lookup_params_ >> (index - 1) & 1u)) unmatchable_ = true;
+    else unstorable_ = true;
+  }
+  slot(index).assign(text);
+}
 
 void PgCursor::bind_int(int index, std::int64_t value) { slot(index) = std::to_string(value); }
 
 bool PgCursor::step() {
+  if (unstorable_) throw StoreError(StoreError::Kind::invalid, "text is not valid UTF-8 or contains NUL");
+  if (unmatchable_) {
+    conn_.set_changes(0);
+    return false;
+  }
   if (!result_) {
     // Small fixed arrays would do for most statements; 16 covers every one we have.
     const char* values[16];
@@ -69,6 +122,7 @@ void PgCursor::reset() {
   row_ = -1;
   rows_ = 0;
   bound_ = 0;
+  unmatchable_ = unstorable_ = false;
 }
 
 PgConnection::PgConnection(const std::vector<const char*>& keywords, const std::vector<const char*>& values) {
@@ -108,7 +162,7 @@ sql::Statement PgConnection::prepare(const char* sql) {
   PGresult* r = PQprepare(conn_, name.c_str(), sql, 0, nullptr);
   if (!ok(r)) fail(r, "prepare");
   PQclear(r);
-  auto& cursor = cache_[sql] = std::make_unique<PgCursor>(*this, std::move(name));
+  auto& cursor = cache_[sql] = std::make_unique<PgCursor>(*this, std::move(name), lookup_parameters(sql));
   return sql::Statement(cursor.get());
 }
 

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,8 @@ class PgConnection;
 
 class PgCursor final : public sql::Cursor {
  public:
-  PgCursor(PgConnection& conn, std::string name) : conn_(conn), name_(std::move(name)) {}
+  PgCursor(PgConnection& conn, std::string name, std::uint32_t lookup_params)
+      : conn_(conn), name_(std::move(name)), lookup_params_(lookup_params) {}
   ~PgCursor() override { reset(); }
   void bind_text(int index, std::string_view text) override;
   void bind_int(int index, std::int64_t value) override;
@@ -32,6 +34,11 @@ class PgCursor final : public sql::Cursor {
   std::string name_;
   std::vector<std::string> params_;
   std::size_t bound_ = 0;
+  // Parameters only compared with stored values (bit N-1 for $N): one that
+  // PostgreSQL cannot hold (NUL, invalid UTF-8) matches no row, so the
+  // statement has nothing to do. Such a value anywhere else is refused.
+  std::uint32_t lookup_params_;
+  bool unmatchable_ = false, unstorable_ = false;
   PGresult* result_ = nullptr;
   int row_ = -1, rows_ = 0;
 };
