@@ -49,7 +49,7 @@ void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& 
   auto token = bearer(req);
   if (!token) return refuse(res, name, 401, "", "");
   std::int64_t now = now_seconds();
-  auto live = live_token(*rr, *token, now);
+  auto live = live_token(*rr, *token, now, true);
   if (!live || live->typ != "Bearer" || !live->user) return refuse(res, name, 401, "invalid_token", "Token verification failed");
   const model::Client* client = live->client;
   if (lightweight_client(*client))
@@ -60,8 +60,7 @@ void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& 
   model::UserSession transient;
   const model::UserSession* session = live->session ? &*live->session : &transient;
   auto& user = live->user;
-  auto client_session = live->session ? ctx.services().store->find_client_session(session->id, client->client_id)
-                                      : std::nullopt;
+  const auto& client_session = live->client_session;
   // What this token may see is its own scope, not what later grants added to the client session.
   std::string granted = claim_string(live->claims, "scope");
   auto scopes = granted_scopes(rr->realm, *client, granted);

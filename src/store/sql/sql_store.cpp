@@ -312,6 +312,23 @@ class SqlStore final : public Store {
     tx.commit();
   }
 
+  void reading(const std::function<void()>& work) override {
+    Lease lease(*source_);
+    Connection& db = lease.db();
+    sql::ThreadBinding bound(*source_, db);
+    // PostgreSQL: autocommit reads on one connection (a BEGIN and a COMMIT
+    // would be two more round trips); SQLite: one deferred read transaction.
+    if (db.dialect() != sql::Dialect::sqlite || db.in_transaction()) return work();
+    db.exec("BEGIN");
+    try {
+      work();
+    } catch (...) {
+      db.rollback();
+      throw;
+    }
+    db.exec("COMMIT");
+  }
+
   void watch_config(std::function<void(std::string_view realm)> changed) override {
     source_->watch_config(std::move(changed));
   }
