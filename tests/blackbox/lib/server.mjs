@@ -131,9 +131,10 @@ const DEFAULT_READY_TIMEOUT_MS = Number(process.env.TESSERA_READY_TIMEOUT_MS) ||
  *   cwd          working directory (defaults to the data dir)
  *   env          extra environment (undefined/null values remove a variable)
  *   readyTimeoutMs  default 10000 (or $TESSERA_READY_TIMEOUT_MS)
+ *   waitReady    false: return right after spawning (a test that kills the server during start-up)
  *
  * Returns {baseUrl, httpsUrl, mgmtUrl, httpPort, httpsPort, mgmtPort, dataDir, dbPath, proc,
- *          stop(), stderr(), stdout(), logs()}.
+ *          stop(), kill(), stderr(), stdout(), logs()}.
  */
 export async function startServer(opts = {}) {
   await assertBinary();
@@ -207,6 +208,7 @@ export async function startServer(opts = {}) {
   const readyTimeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
+    if (opts.waitReady === false) break;
     if (exitInfo) {
       await closed;
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
@@ -257,10 +259,22 @@ export async function startServer(opts = {}) {
     return stopped;
   };
 
+  /**
+   * Sends `signal` (SIGKILL: a crash; the data dir is kept) and resolves with
+   * the exit {code, signal} once the process is gone and its output drained.
+   */
+  const kill = async (signal = 'SIGKILL') => {
+    if (!exitInfo) proc.kill(signal);
+    const info = await exited;
+    await closed;
+    return info;
+  };
+
   return {
     baseUrl, httpsUrl, mgmtUrl, httpPort, httpsPort, mgmtPort, dataDir, dbPath, proc, args,
     exited,
     stop,
+    kill,
     stderr: () => err,
     stdout: () => out,
     logs: () => out + err,
