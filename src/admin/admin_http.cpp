@@ -132,6 +132,8 @@ bool edit_realm(AdminCall& call, const std::function<bool(model::RealmBundle&)>&
   bool written = false;
   try {
     call.store().in_transaction([&] {
+      // Read-modify-write: concurrent edits of the realm wait here, so none is lost.
+      call.store().lock_realm(name);
       auto bundle = call.store().load_realm_config(name);
       if (!bundle) return answer_error(call.res, 404, "Realm not found.");
       if (!edit(*bundle)) return;

@@ -126,6 +126,8 @@ ApplyResult apply_realm(store::Store& store, const json::value& file, bool prune
   out.realm = in.bundle.realm.name;
   try {
     store.in_transaction([&] {
+      // A concurrent admin change waits for this plan's replace, or this one for it.
+      store.lock_realm(out.realm);
       auto current = store.load_realm_config(out.realm);
       if (!current) {
         out.plan.push_back("+ realm " + out.realm);

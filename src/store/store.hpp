@@ -55,6 +55,13 @@ class Store {
   // users, credentials, keys and sessions stay. Kind::conflict when the new
   // name belongs to another realm or a client id, scope or role name repeats.
   virtual void replace_realm_config(const model::RealmBundle& config) = 0;
+  // Inside in_transaction, before reading a realm's configuration that will
+  // be written back: holds the realm until the transaction ends, so that two
+  // such read-modify-write transactions on one realm run one after the other.
+  // (PostgreSQL's READ COMMITTED would otherwise let the later one replace the
+  // configuration it read before the earlier one committed, losing that
+  // change.) False if there is no such realm.
+  virtual bool lock_realm(std::string_view name) = 0;
   // The realm and everything in it; false if there was none.
   virtual bool delete_realm(std::string_view name) = 0;
   // Representation, username and email; credentials untouched. Kind::conflict

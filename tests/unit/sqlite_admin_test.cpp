@@ -3,7 +3,11 @@
 // credentials, keys and item listing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "admin/realm_factory.hpp"
 #include "store/store.hpp"
@@ -129,6 +133,40 @@ TEST_F(SqliteAdminTest, ReplacingTheConfigurationKeepsUsersAndKeysAndRefusesDupl
   config->clients.back().id = "c-other";
   EXPECT_THROW(store_->replace_realm_config(*config), store::StoreError);
   EXPECT_EQ(store_->load_realm_config("acme")->clients.size(), back->clients.size());  // nothing half-written
+}
+
+// What every admin configuration change does (edit_realm): lock, load,
+// change, replace. Concurrent ones must all land; on PostgreSQL, without the
+// lock, a later transaction replaced the configuration with the one it had
+// read before an earlier one committed, and the earlier client was gone
+// although its creation had been answered 201.
+TEST_F(SqliteAdminTest, ConcurrentConfigurationEditsAllLand) {
+  std::size_t before = store_->load_realm_config("acme")->clients.size();
+  constexpr int kWriters = 6;
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i)
+    writers.emplace_back([&, i] {
+      store_->in_transaction([&] {
+        ASSERT_TRUE(store_->lock_realm("acme"));
+        auto config = store_->load_realm_config("acme");
+        // Long enough for the other writers to read the same configuration.
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        model::Client c;
+        c.id = "c-" + std::to_string(i);
+        c.client_id = "writer-" + std::to_string(i);
+        config->clients.push_back(c);
+        store_->replace_realm_config(*config);
+      });
+    });
+  for (auto& t : writers) t.join();
+  auto after = store_->load_realm_config("acme");
+  EXPECT_EQ(after->clients.size(), before + kWriters);
+  for (int i = 0; i < kWriters; ++i) {
+    bool found = std::any_of(after->clients.begin(), after->clients.end(),
+                             [&](const model::Client& c) { return c.client_id == "writer-" + std::to_string(i); });
+    EXPECT_TRUE(found) << "writer-" << i << " was lost";
+  }
+  store_->in_transaction([&] { EXPECT_FALSE(store_->lock_realm("no-such-realm")); });
 }
 
 TEST_F(SqliteAdminTest, DeletingARealmRemovesEverythingInIt) {

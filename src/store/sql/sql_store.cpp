@@ -185,6 +185,15 @@ class SqlStore final : public Store {
     db.notify_config_changed(renamed ? std::string_view("*") : std::string_view(config.realm.name));
     tx.commit();
   }
+  bool lock_realm(std::string_view name) override {
+    Lease lease(*source_);
+    Connection& db = lease.db();
+    // A write that changes nothing takes the row lock on PostgreSQL (a second
+    // locker waits for this transaction's commit, and its next statements see
+    // what it wrote); SQLite's BEGIN IMMEDIATE already serialises writers.
+    db.prepare("UPDATE realm SET name = name WHERE name = $1").bind(1, name).run();
+    return db.changes() == 1;
+  }
   bool delete_realm(std::string_view name) override {
     Lease lease(*source_);
     Connection& db = lease.db();
