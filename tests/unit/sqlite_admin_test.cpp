@@ -79,6 +79,24 @@ TEST_F(SqliteAdminTest, UserSearchIsPrefixByDefaultInfixWithStarsAndExactInQuote
   EXPECT_EQ(names(q), (std::vector<std::string>{"bob"}));
 }
 
+// The admin API asks for everything (max = SIZE_MAX) and pages afterwards;
+// PostgreSQL refused the -1 that used to be bound as LIMIT (every GET /users
+// and /users/count answered 500 there).
+TEST_F(SqliteAdminTest, UnlimitedUserQueryReturnsEveryMatch) {
+  store_->add_user(realm_id_, user("1", "alice"));
+  store_->add_user(realm_id_, user("2", "bob"));
+  store::Store::UserQuery q;
+  q.max = SIZE_MAX;
+  EXPECT_EQ(names(q), (std::vector<std::string>{"alice", "bob"}));
+  q.first = SIZE_MAX;
+  EXPECT_TRUE(names(q).empty());
+  q = {};
+  q.username = "bob";
+  q.exact = true;
+  q.max = SIZE_MAX;
+  EXPECT_EQ(names(q), (std::vector<std::string>{"bob"}));
+}
+
 TEST_F(SqliteAdminTest, UpdateUserRefusesATakenUsernameAndDeleteRemovesSessions) {
   store_->add_user(realm_id_, user("1", "alice"));
   store_->add_user(realm_id_, user("2", "bob"));

@@ -2,6 +2,9 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <limits>
+
 #include "model/representation.hpp"
 #include "store/sql/codec.hpp"
 
@@ -148,8 +151,11 @@ std::vector<model::User> find_users(Connection& db, std::string_view realm_id, c
             "OR lower(coalesce(representation::jsonb ->> 'firstName', '')) LIKE $4 ESCAPE '\\' "
             "OR lower(coalesce(representation::jsonb ->> 'lastName', '')) LIKE $4 ESCAPE '\\') "
             "ORDER BY username LIMIT $5 OFFSET $6");
-  st.bind(1, realm_id).bind(2, username).bind(3, email).bind(4, search)
-      .bind(5, static_cast<std::int64_t>(q.max)).bind(6, static_cast<std::int64_t>(q.first));
+  // "No limit" is SIZE_MAX, which would bind as -1: SQLite reads that as no limit, PostgreSQL refuses it.
+  auto clamp = [](std::size_t n) {
+    return static_cast<std::int64_t>(std::min<std::size_t>(n, std::numeric_limits<std::int64_t>::max()));
+  };
+  st.bind(1, realm_id).bind(2, username).bind(3, email).bind(4, search).bind(5, clamp(q.max)).bind(6, clamp(q.first));
   std::vector<model::User> out;
   while (st.step()) out.push_back(decode<model::User>(st.text(0), model::user_from_json));
   return out;
