@@ -35,6 +35,7 @@ import path from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { startServer, tempDir, freePort } from './lib/server.mjs';
 import { realmDir, CookieJar, parseForm, redirectParams, show } from './lib/flow.mjs';
+import { pgServerUrl, createDatabase } from './lib/pg.mjs';
 
 const TRIALS = Number(process.env.TESSERA_CRASH_TRIALS) || 20;
 const STARTUP_KILLS = 3; // kills while the server starts (the first one on an empty database)
@@ -42,9 +43,6 @@ const WORKERS = 6;
 const SEED = Number(process.env.TESSERA_CRASH_SEED) || (Date.now() % 1e9);
 const SAMPLE = 25; // older items re-checked per restart (the last restart checks everything)
 const CB = 'https://rp.example/cb';
-const PG_URL = process.env.TESSERA_TEST_PG_URL;
-const PG_USER = process.env.TESSERA_TEST_PG_USER ?? 'tessera';
-const PG_PASSWORD = process.env.TESSERA_TEST_PG_PASSWORD ?? 'tessera';
 
 /** Start-up output that means the store did not come back cleanly: a warning or error line, or SQLite's words for trouble. */
 const BAD_STARTUP = /^\S+ \S+ (warn|error|critical)\b|database is locked|malformed|corrupt|not a database|disk I\/O error/i;
@@ -194,29 +192,17 @@ async function sqliteBackend() {
 
 /** The PostgreSQL backend: a database of its own on the server TESSERA_TEST_PG_URL names, dropped afterwards. */
 async function postgresBackend() {
-  const server = new URL(PG_URL);
-  const dbName = `tessera_crash_${process.pid}_${Date.now() % 1e6}`;
-  const admin = new URL(server);
-  admin.username = PG_USER;
-  const psql = (sql) => run('psql', [admin.href, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { PGPASSWORD: PG_PASSWORD });
-  await psql(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(server);
-  dbUrl.pathname = `/${dbName}`;
+  const db = await createDatabase('crash');
   return {
     name: 'postgres',
-    serverOptions: {
-      omit: ['db-url'],
-      args: ['--db=postgres', `--db-url=${dbUrl.href}`, `--db-username=${PG_USER}`, `--db-password=${PG_PASSWORD}`],
-    },
+    serverOptions: { omit: ['db-url'], args: db.args },
     async checkAfterKill() {},
-    /** The killed servers' connections are gone (no session of theirs holds locks or an open transaction). */
+    /** No transaction of a killed server is left open (holding locks) once the last server stopped. */
     async checkAfterStop() {
-      const open = (await psql(`SELECT count(*) FROM pg_stat_activity WHERE datname = '${dbName}' AND state LIKE 'idle in transaction%'`)).trim();
+      const [open] = await db.query(`SELECT count(*) FROM pg_stat_activity WHERE datname = '${db.name}' AND state LIKE 'idle in transaction%'`);
       assert.equal(open, '0', 'transactions left open in the database after the last stop');
     },
-    async cleanup() {
-      await psql(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    },
+    cleanup: () => db.drop(),
   };
 }
 
@@ -803,9 +789,9 @@ describe('crash durability: SIGKILL under load, restart on the same data', { tim
   });
 
   it('PostgreSQL: every acknowledged write survives, nothing is half-written', { timeout: 120000 }, async (t) => {
-    if (!PG_URL) {
-      t.skip('TESSERA_TEST_PG_URL is not set: no PostgreSQL server to run on (scripts/test starts one; '
-        + 'or `TESSERA_PG_PORT=... scripts/pg-server start` and export what it prints)');
+    if (!pgServerUrl) {
+      t.skip('TESSERA_TEST_PG_URL is not set (scripts/test starts PostgreSQL; by hand: '
+        + '`TESSERA_PG_PORT=55433 TESSERA_PG_DIR=/tmp/tessera-pg-mine scripts/pg-server start` and export what it prints)');
       return;
     }
     const backend = await postgresBackend();
