@@ -172,9 +172,16 @@ async function sqliteBackend() {
           if (e.code === 'ENOENT') return; // killed before the database was created
           throw e;
         }
-        try { await copyFile(`${dbPath}-wal`, `${target}-wal`); } catch (e) { if (e.code !== 'ENOENT') throw e; }
+        let walBytes = 0;
+        try {
+          await copyFile(`${dbPath}-wal`, `${target}-wal`);
+          walBytes = (await stat(`${target}-wal`)).size;
+        } catch (e) {
+          if (e.code !== 'ENOENT') throw e;
+        }
         const out = (await run('sqlite3', [target, 'PRAGMA integrity_check;'])).trim();
         assert.equal(out, 'ok', `integrity_check of the database left by the kill: ${out}`);
+        return walBytes > 0; // the restart has a WAL to recover
       } finally {
         await rm(copy, { recursive: true, force: true });
       }
@@ -223,7 +230,8 @@ class World {
     this.sessions = []; // {realm, client, username, rts, stale, at, jar?, idToken?, state, busy, fresh}
     this.revokedAccess = []; // {realm, token, state, fresh}
     this.codes = []; // codes whose exchange got no response: {realm, client, code}
-    this.stats = { ops: 0, noResponse: 0, kills: 0, startupKills: 0, verified: 0, restarts: 0 };
+    this.stats = { ops: 0, noResponse: 0, kills: 0, startupKills: 0, verified: 0, walKills: 0, verifyMs: 0 };
+    this.outcomes = {}; // how writes in doubt turned out: "user: present" → count
     for (const realm of Object.keys(REALMS)) {
       for (const u of IMPORTED_USERS) {
         this.users.push({ realm, username: u, password: `${u}-pw`, state: 'acked', firstName: 'f0', consent: 'no', imported: true });
@@ -234,6 +242,7 @@ class World {
   pick(list) { return list.length ? list[Math.floor(this.rand() * list.length)] : undefined; }
   realm() { return this.rand() < 0.5 ? 'dur' : 'rot'; }
   fail(msg) { this.errors.push(msg); }
+  outcome(what) { this.outcomes[what] = (this.outcomes[what] ?? 0) + 1; }
 }
 
 const ep = (realm) => `/realms/${realm}/protocol/openid-connect`;
@@ -552,18 +561,20 @@ async function verify(w, net, full) {
       if (u.state === 'maybe') {
         const r = await net.send(`/admin/realms/${u.realm}/users?${new URLSearchParams({ username: u.username, exact: 'true' })}`, admin);
         assert.equal(r.status, 200, show(r));
-        if (r.json.length === 0) { w.users.splice(w.users.indexOf(u), 1); return; }
+        if (r.json.length === 0) { w.users.splice(w.users.indexOf(u), 1); w.outcome('user creation: absent'); return; }
         assert.equal(r.json.length, 1, show(r));
         u.id = r.json[0].id;
         const login = await passwordGrant(net, u);
         assert.equal(login.status, 200, `user ${u.realm}/${u.username} (creation unacknowledged) exists but cannot log in: ${show(login)}`);
         u.state = 'acked';
+        w.outcome('user creation: present');
         return;
       }
       const r = await net.send(`/admin/realms/${u.realm}/users/${u.id}`, admin);
       assert.equal(r.status, 200, `acknowledged user ${u.realm}/${u.username} is gone: ${show(r)}`);
       assert.equal(r.json.username, u.username);
       const allowed = [u.firstName, u.firstNameMaybe].filter(Boolean);
+      if (u.firstNameMaybe) w.outcome(`user update: ${r.json.firstName === u.firstNameMaybe ? 'applied' : 'not applied'}`);
       assert.ok(allowed.includes(r.json.firstName), `user ${u.realm}/${u.username}: firstName ${r.json.firstName}, acknowledged ${u.firstName}${u.firstNameMaybe ? ` (or unacknowledged ${u.firstNameMaybe})` : ''}`);
       u.firstName = r.json.firstName;
       u.firstNameMaybe = undefined;
@@ -579,12 +590,13 @@ async function verify(w, net, full) {
     checks.push(async () => {
       const r = await net.send(`/admin/realms/${c.realm}/clients?clientId=${c.clientId}`, admin);
       assert.equal(r.status, 200, show(r));
-      if (c.state === 'maybe' && r.json.length === 0) { w.clients.splice(w.clients.indexOf(c), 1); return; }
+      if (c.state === 'maybe' && r.json.length === 0) { w.clients.splice(w.clients.indexOf(c), 1); w.outcome('client creation: absent'); return; }
       assert.equal(r.json.length, 1, `${c.state} client ${c.realm}/${c.clientId}: ${show(r)}`);
       if (c.fresh || c.state === 'maybe' || full) {
         const cc = await net.send(`${ep(c.realm)}/token`, { form: { grant_type: 'client_credentials' }, basic: [c.clientId, c.secret] });
         assert.equal(cc.status, 200, `client ${c.realm}/${c.clientId} (${c.state}) is there but client_credentials fails: ${show(cc)}`);
       }
+      if (c.state === 'maybe') w.outcome('client creation: present');
       c.state = 'acked';
     });
   }
@@ -643,6 +655,7 @@ async function verify(w, net, full) {
             assert.equal(await silentLogin(net, s), alive ? 'code' : 'login_required',
               `${what}: refresh token ${alive ? 'works' : 'refused'} but the SSO cookie disagrees`);
           }
+          w.outcome(`${s.state.slice('maybe-'.length)}: ${alive ? 'did not happen' : 'happened'}`);
           s.state = alive ? 'live' : s.state.slice('maybe-'.length);
           break;
         }
@@ -655,10 +668,12 @@ async function verify(w, net, full) {
             s.rts.push(r.json.refresh_token);
             s.at = r.json.access_token;
             s.state = 'live';
+            w.outcome('rotation: did not happen');
           } else {
             assert.equal(r.json?.error, 'invalid_grant', show(r));
             assert.match(r.json.error_description, /reuse/i, `${what}: refused, but not as a reused token: ${show(r)}`);
             s.state = 'gone';
+            w.outcome('rotation: happened');
           }
           break;
         }
@@ -673,7 +688,10 @@ async function verify(w, net, full) {
     checks.push(async () => {
       const ui = await net.send(`${ep(a.realm)}/userinfo`, { bearer: a.token });
       if (a.state === 'acked') assert.equal(ui.status, 401, `an access token revoked with 200 works at userinfo after the restart: ${show(ui)}`);
-      else assert.ok([200, 401].includes(ui.status), show(ui));
+      else {
+        assert.ok([200, 401].includes(ui.status), show(ui));
+        w.outcome(`access token revocation: ${ui.status === 401 ? 'happened' : 'did not happen'}`);
+      }
       a.state = ui.status === 401 ? 'acked' : 'dropped';
       a.fresh = false;
     });
@@ -686,6 +704,7 @@ async function verify(w, net, full) {
       u.busy = true;
       const got = await consentProbe(net, u);
       if (u.consent === 'yes') assert.equal(got, 'code', `${u.realm}/${u.username}: an acknowledged consent is asked again`);
+      else w.outcome(`consent: ${got === 'code' ? 'recorded' : 'not recorded'}`);
       u.consent = got === 'code' ? 'yes' : 'no';
       u.freshConsent = false;
       u.busy = false;
@@ -701,7 +720,10 @@ async function verify(w, net, full) {
         form: { grant_type: 'authorization_code', code: c.code, redirect_uri: CB }, basic: [c.client, SECRETS[c.client]],
       });
       if (c.issued) assert.equal(t.status, 200, `a code received before the kill is refused after the restart: ${show(t)}`);
-      else assert.ok(t.status === 200 || (t.status === 400 && t.json?.error === 'invalid_grant'), `exchange of a code whose exchange got no response: ${show(t)}`);
+      else {
+        assert.ok(t.status === 200 || (t.status === 400 && t.json?.error === 'invalid_grant'), `exchange of a code whose exchange got no response: ${show(t)}`);
+        w.outcome(`code exchange: ${t.status === 200 ? 'had not happened' : 'had happened'}`);
+      }
     });
   }
 
@@ -721,11 +743,9 @@ async function crashRun(t, backend) {
   const ports = { httpPort: await freePort(), mgmtPort: await freePort() };
   const start = (extra = {}) => startServer({ realm: realms, ...ports, ...backend.serverOptions, readyTimeoutMs: 20000, ...extra });
   const started = Date.now();
-  const startupLogs = [];
   const checkStartup = (srv, when) => {
     const bad = srv.logs().split('\n').filter((l) => BAD_STARTUP.test(l));
     assert.deepEqual(bad, [], `start-up after ${when} logged store trouble:\n${srv.logs()}`);
-    startupLogs.push(srv.logs());
   };
 
   // Kills during start-up: the first on an empty database (migrations, master realm, imports).
@@ -733,7 +753,7 @@ async function crashRun(t, backend) {
     const srv = await start({ waitReady: false });
     await new Promise((r) => setTimeout(r, Math.floor(w.rand() * 600)));
     const exit = await srv.kill();
-    assert.ok(exit.signal === 'SIGKILL' || exit.code === 0, `start-up ${i}: ${JSON.stringify(exit)}\n${srv.logs()}`);
+    assert.equal(exit.signal, 'SIGKILL', `start-up ${i} ended before the kill: ${JSON.stringify(exit)}\n${srv.logs()}`);
     w.stats.startupKills++;
     await backend.checkAfterKill();
   }
@@ -756,30 +776,34 @@ async function crashRun(t, backend) {
       await net.close();
       w.stats.kills++;
       assert.deepEqual(w.errors, [], `trial ${trial}: errors under load`);
-      await backend.checkAfterKill();
+      if (await backend.checkAfterKill()) w.stats.walKills++;
 
       // Restart on the same data; everything acknowledged must be there.
       srv = await start();
-      w.stats.restarts++;
       checkStartup(srv, `kill ${trial + 1}`);
       net = new Net(srv.baseUrl, w.errors);
+      const t0 = Date.now();
       await verify(w, net, trial === TRIALS - 1);
+      w.stats.verifyMs += Date.now() - t0;
     }
   } finally {
     await net.close();
-    const code = await srv.stop();
-    assert.equal(code, 0, `clean stop after the last restart: ${code}\n${srv.logs()}`);
+    await srv.stop();
   }
+  assert.equal(await srv.stop(), 0, `clean stop after the last restart\n${srv.logs()}`);
   await backend.checkAfterStop();
+  if (backend.name === 'sqlite') assert.ok(w.stats.walKills > 0, 'no kill left a WAL behind: WAL recovery was never exercised');
   const live = w.sessions.filter((s) => s.state === 'live').length;
   t.diagnostic(`${backend.name}: seed ${SEED}, ${STARTUP_KILLS} kills during start-up, ${TRIALS} kills under load, `
     + `${w.stats.ops} operations (${w.stats.noResponse} without response), ${w.stats.verified} checks after restarts; `
     + `${w.users.length} users, ${w.clients.length} clients, ${w.sessions.length} sessions (${live} live), `
-    + `${w.revokedAccess.length} revoked access tokens; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    + `${w.revokedAccess.length} revoked access tokens; ${backend.name === 'sqlite' ? `${w.stats.walKills} kills left a WAL to recover; ` : ''}`
+    + `${((Date.now() - started) / 1000).toFixed(1)} s (${(w.stats.verifyMs / 1000).toFixed(1)} s verifying)`);
+  t.diagnostic(`${backend.name}: writes in doubt (no response) after the restart: ${Object.entries(w.outcomes).sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
 }
 
-describe('crash durability: SIGKILL under load, restart on the same data', { timeout: 240000 }, () => {
-  it('SQLite: every acknowledged write survives, nothing is half-written', { timeout: 120000 }, async (t) => {
+describe('crash durability: SIGKILL under load, restart on the same data', { timeout: 400000 }, () => {
+  it('SQLite: every acknowledged write survives, nothing is half-written', { timeout: 180000 }, async (t) => {
     const backend = await sqliteBackend();
     try {
       await crashRun(t, backend);
@@ -788,7 +812,7 @@ describe('crash durability: SIGKILL under load, restart on the same data', { tim
     }
   });
 
-  it('PostgreSQL: every acknowledged write survives, nothing is half-written', { timeout: 120000 }, async (t) => {
+  it('PostgreSQL: every acknowledged write survives, nothing is half-written', { timeout: 180000 }, async (t) => {
     if (!pgServerUrl) {
       t.skip('TESSERA_TEST_PG_URL is not set (scripts/test starts PostgreSQL; by hand: '
         + '`TESSERA_PG_PORT=55433 TESSERA_PG_DIR=/tmp/tessera-pg-mine scripts/pg-server start` and export what it prints)');
