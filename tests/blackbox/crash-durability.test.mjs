@@ -33,7 +33,8 @@ import { execFile } from 'node:child_process';
 import { copyFile, stat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { startServer, tempDir, freePort } from './lib/server.mjs';
+import { createServer } from 'node:net';
+import { startServer, tempDir } from './lib/server.mjs';
 import { realmDir, CookieJar, parseForm, redirectParams, show } from './lib/flow.mjs';
 import { pgServerUrl, createDatabase } from './lib/pg.mjs';
 
@@ -141,6 +142,26 @@ class Net {
   }
 
   close() { return this.agent.destroy(); }
+}
+
+/**
+ * A free port below the ephemeral range (Linux's starts at 32768). The server restarts on the same
+ * ports (its tokens name the issuer, port included); a port from the
+ * ephemeral range (freePort) could be handed to another test's freePort()
+ * while the killed server is down, and with SO_REUSEPORT both servers
+ * would then share it.
+ */
+async function stablePort() {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise((resolve) => {
+      const srv = createServer();
+      srv.unref();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
 }
 
 // ---------------------------------------------------------------- databases
@@ -272,7 +293,7 @@ function newSession(w, realm, client, username, tokens, extra = {}) {
 }
 
 /** Token response for a code: a session, or (no response) the code kept for a later exchange. */
-async function exchange(w, net, realm, client, username, code, jar, idTokenOut) {
+async function exchange(w, net, realm, client, username, code, jar) {
   let t;
   try {
     t = await net.send(`${ep(realm)}/token`, {
@@ -283,7 +304,7 @@ async function exchange(w, net, realm, client, username, code, jar, idTokenOut) 
     throw e;
   }
   if (t.status !== 200) return w.fail(`code exchange (${realm}/${client}/${username}): ${show(t)}`);
-  return newSession(w, realm, client, username, t.json, { jar, idToken: t.json.id_token, ...idTokenOut });
+  return newSession(w, realm, client, username, t.json, { jar, idToken: t.json.id_token });
 }
 
 // ---------------------------------------------------------------- operations under load
@@ -740,7 +761,7 @@ async function verify(w, net, full) {
 async function crashRun(t, backend) {
   const w = new World(prng(SEED));
   const realms = await realmDir(...Object.entries(REALMS).map(([name, { rotation }]) => realmRep(name, rotation)));
-  const ports = { httpPort: await freePort(), mgmtPort: await freePort() };
+  const ports = { httpPort: await stablePort(), mgmtPort: await stablePort() };
   const start = (extra = {}) => startServer({ realm: realms, ...ports, ...backend.serverOptions, readyTimeoutMs: 20000, ...extra });
   const started = Date.now();
   const checkStartup = (srv, when) => {
