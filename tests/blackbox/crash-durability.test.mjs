@@ -9,7 +9,8 @@
 //     response was received): the latest refresh token works, userinfo with
 //     the fresh access token works, the SSO cookie of a code-flow login still
 //     logs in silently; without rotation the first refresh token of the
-//     session works too; with rotation the one it replaced stays refused;
+//     session and one in between work too; with rotation a rotated-out one
+//     stays refused; a code received but not yet exchanged is still good;
 //   - consents given on the consent page (the redirect with the code
 //     received): a new login to that client asks no consent;
 //   - revocations: a refresh token whose /revoke got 200 stays refused, a
@@ -251,7 +252,7 @@ class World {
     this.clients = []; // {realm, clientId, secret, state, fresh}
     this.sessions = []; // {realm, client, username, rts, stale, at, jar?, idToken?, state, busy, fresh}
     this.revokedAccess = []; // {realm, token, state, fresh}
-    this.codes = []; // codes whose exchange got no response: {realm, client, code}
+    this.codes = []; // codes received but not exchanged (issued), or whose exchange got no response: {realm, client, code, issued}
     this.stats = { ops: 0, noResponse: 0, kills: 0, startupKills: 0, verified: 0, walKills: 0, verifyMs: 0 };
     this.outcomes = {}; // how writes in doubt turned out: "user: present" → count
     for (const realm of Object.keys(REALMS)) {
