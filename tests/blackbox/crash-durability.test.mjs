@@ -28,7 +28,7 @@
 // (scripts/test starts one); it creates and drops its own database there.
 // TESSERA_CRASH_TRIALS (default 20) sets the number of kills under load,
 // TESSERA_CRASH_SEED replays a sequence of operations.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFile, stat, rm } from 'node:fs/promises';
