@@ -58,6 +58,9 @@ const std::vector<OptionSpec>& option_specs() {
       {"http-max-body-size", Kind::number, "Largest request body in bytes; larger gets 413 (default 1048576)"},
       {"http-idle-timeout", Kind::number, "Milliseconds to receive a whole request or idle on keep-alive (default 30000)"},
       {"http-io-threads", Kind::number, "I/O threads (default: one per core)"},
+      {"http-header-timeout", Kind::number, "Milliseconds to receive a request's line and headers (default 10000)"},
+      {"http-max-connections", Kind::number, "Most open connections; at the limit a new one replaces the oldest idle one "
+                                             "or is closed (default 10000)"},
       {"root-realm", Kind::text, "Also serve this realm at the issuer root (/authorize, /token, ...)"},
       {"themes-dir", Kind::text, "Directory of login themes overriding the built-in one (THEME/login/*.html)"},
   };
@@ -164,6 +167,8 @@ void apply(Config& c, const std::string& name, const std::string& v) {
   else if (name == "http-max-body-size") c.max_body_size = parse_number(name, v, 1, 1ul << 30);
   else if (name == "http-idle-timeout") c.idle_timeout_ms = static_cast<unsigned>(parse_number(name, v, 100, 3600000));
   else if (name == "http-io-threads") c.io_threads = static_cast<unsigned>(parse_number(name, v, 1, 256));
+  else if (name == "http-header-timeout") c.header_timeout_ms = static_cast<unsigned>(parse_number(name, v, 100, 3600000));
+  else if (name == "http-max-connections") c.max_connections = static_cast<unsigned>(parse_number(name, v, 1, 10000000));
   else if (name == "root-realm") c.root_realm = v;
   else if (name == "themes-dir") c.themes_dir = v;
 }

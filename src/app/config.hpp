@@ -34,6 +34,8 @@ struct Config {
   std::size_t max_body_size = 1024 * 1024;
   unsigned idle_timeout_ms = 30000;
   unsigned io_threads = 0;  // 0: one per core
+  unsigned header_timeout_ms = 10000;
+  unsigned max_connections = 10000;
   std::string root_realm;
   std::string themes_dir;  // overrides of the built-in login theme; empty: built-in only
   // export / apply (offline commands on the database)

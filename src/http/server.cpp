@@ -44,12 +44,17 @@ using BeastResponse = bhttp::response<bhttp::string_body>;
 
 struct SessionEntry {
   tcp::socket* socket;
-  bool busy = false;
+  bool busy = false;     // serving a request: never closed early
+  bool closing = false;  // closed to make room for a new connection; not unwound yet
+  std::list<SessionEntry*>* list = nullptr;
+  std::list<SessionEntry*>::iterator self;
+  // Most recently active first: the connection closed to make room is the back's.
+  void touch() { list->splice(list->begin(), *list, self); }
 };
 
 struct Context {
   asio::io_context ioc{1};
-  std::list<SessionEntry*> sessions;  // only touched from this context's thread
+  std::list<SessionEntry*> sessions;  // only touched from this context's thread; most recently active first
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::unique_ptr<asio::steady_timer> drain_timer;
 };
@@ -131,6 +136,8 @@ struct Server::Impl {
   ExchangeObserver observer;
   std::function<void()> on_started;
   std::atomic<bool> draining{false};
+  std::atomic<std::size_t> connections{0};  // open, all contexts; touched once per connection, never per request
+  std::atomic<std::int64_t> limit_warned{-3600};  // steady-clock seconds of the last "limit reached" warning
   std::unique_ptr<asio::signal_set> signals;
 
   void notify(const Listener& l, const Request* req, int status, std::size_t route, std::chrono::steady_clock::time_point t0) {
@@ -221,12 +228,23 @@ struct Server::Impl {
   }
 
   // Reads one request: header first, so that "Expect: 100-continue" gets its
-  // interim answer before the client sends the body.
+  // interim answer before the client sends the body. A keep-alive connection
+  // may idle for read_timeout; from a request's first byte its header must
+  // arrive within header_timeout (slowloris), then the body within read_timeout.
   template <class Stream>
   asio::awaitable<beast::error_code> read_request(Stream& stream, beast::flat_buffer& buffer,
-                                                  BeastRequestParser& parser) {
+                                                  BeastRequestParser& parser, bool first) {
+    auto& socket = beast::get_lowest_layer(stream);
+    if (!first && buffer.size() == 0) {
+      socket.expires_after(limits.read_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), as_value);
+      if (ec) co_return ec;
+      buffer.commit(n);
+    }
+    socket.expires_after(limits.header_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_value);
     if (ec) co_return ec;
+    socket.expires_after(limits.read_timeout);
     const auto& in = parser.get();
     if (!parser.is_done() && beast::iequals(in[bhttp::field::expect], "100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, in.version()};
@@ -239,11 +257,10 @@ struct Server::Impl {
 
   template <class Stream>
   asio::awaitable<bool> serve_one(Stream& stream, beast::flat_buffer& buffer, SessionEntry& entry, const Listener& l,
-                                  const std::string& remote, const std::string& local, bool secure) {
+                                  const std::string& remote, const std::string& local, bool secure, bool first) {
     BeastRequestParser parser;
     limit_parser(parser, limits);
-    beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
-    beast::error_code ec = co_await read_request(stream, buffer, parser);
+    beast::error_code ec = co_await read_request(stream, buffer, parser, first);
     if (ec) {
       if (int status = parse_error_status(ec)) co_await answer_parse_error(stream, l, status, secure);
       co_return false;
@@ -274,6 +291,7 @@ struct Server::Impl {
     beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, out, as_value);
     entry.busy = false;
+    entry.touch();
     co_return !wec && keep;
   }
 
@@ -288,6 +306,8 @@ struct Server::Impl {
     SessionGuard(Impl& i, Context& c, tcp::socket* socket) : impl(i), ctx(c), entry{socket} {
       ctx.sessions.push_front(&entry);
       self = ctx.sessions.begin();
+      entry.list = &ctx.sessions;
+      entry.self = self;
     }
     ~SessionGuard() {
       ctx.sessions.erase(self);
@@ -298,9 +318,13 @@ struct Server::Impl {
   template <class Stream>
   asio::awaitable<void> serve(Stream& stream, SessionEntry& entry, const Listener& l, const std::string& remote,
                               const std::string& local, bool secure) {
+    // The buffer keeps its size between requests (no allocation per request),
+    // unless a large request grew it: idle connections must stay small.
+    constexpr std::size_t kIdleBufferMax = 16 * 1024;
     beast::flat_buffer buffer;
-    while (!draining.load(std::memory_order_relaxed)) {
-      if (!co_await serve_one(stream, buffer, entry, l, remote, local, secure)) break;
+    for (bool first = true; !draining.load(std::memory_order_relaxed); first = false) {
+      if (!co_await serve_one(stream, buffer, entry, l, remote, local, secure, first)) break;
+      if (buffer.size() == 0 && buffer.capacity() > kIdleBufferMax) buffer.shrink_to_fit();
     }
   }
 
@@ -322,7 +346,7 @@ struct Server::Impl {
     }
     beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *ls.ssl);
     SessionGuard guard(*this, ctx, &beast::get_lowest_layer(stream).socket());
-    beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
+    beast::get_lowest_layer(stream).expires_after(limits.header_timeout);
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_value);
     if (hec) co_return;
     co_await serve(stream, guard.entry, ls.config, remote, local, true);
@@ -330,8 +354,13 @@ struct Server::Impl {
     co_await stream.async_shutdown(as_value);
   }
 
-  // Never lets an exception escape a detached coroutine silently.
+  // Never lets an exception escape a detached coroutine silently, and gives
+  // back the connection's place in `connections` however it ends.
   asio::awaitable<void> guarded_session(Context& ctx, ListenerState& ls, tcp::socket socket) {
+    struct Slot {
+      std::atomic<std::size_t>& open;
+      ~Slot() { open.fetch_sub(1, std::memory_order_relaxed); }
+    } slot{connections};
     try {
       co_await session(ctx, ls, std::move(socket));
     } catch (const std::exception& e) {
@@ -351,8 +380,41 @@ struct Server::Impl {
         co_await pause.async_wait(as_value);
         continue;
       }
+      if (connections.fetch_add(1, std::memory_order_relaxed) >= limits.max_connections && !make_room(ctx)) {
+        connections.fetch_sub(1, std::memory_order_relaxed);
+        beast::error_code ignored;
+        socket.set_option(asio::socket_base::linger(true, 0), ignored);  // a reset: no TIME_WAIT left here
+        socket.close(ignored);
+        continue;
+      }
       asio::co_spawn(ctx.ioc, guarded_session(ctx, ls, std::move(socket)), asio::detached);
     }
+  }
+
+  // At the connection limit: closes this thread's least recently active
+  // connection that is waiting for a request (an idle keep-alive, a slow or
+  // silent client), so that a flood of idle sockets cannot lock new clients
+  // out. False when every connection here is serving a request.
+  bool make_room(Context& ctx) {
+    warn_limit_reached();
+    for (auto it = ctx.sessions.rbegin(); it != ctx.sessions.rend(); ++it) {
+      SessionEntry* s = *it;
+      if (s->busy || s->closing) continue;
+      s->closing = true;
+      beast::error_code ignored;
+      s->socket->close(ignored);
+      return true;
+    }
+    return false;
+  }
+
+  // At most one warning a minute: a flood must not become a flood of log lines.
+  void warn_limit_reached() {
+    using namespace std::chrono;
+    std::int64_t now = duration_cast<seconds>(steady_clock::now().time_since_epoch()).count();
+    std::int64_t last = limit_warned.load(std::memory_order_relaxed);
+    if (now - last < 60 || !limit_warned.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
+    spdlog::warn("connection limit ({}) reached: closing idle connections to accept new ones", limits.max_connections);
   }
 
   void begin_drain(Context& ctx) {
