@@ -24,6 +24,7 @@
 #include "login/worker_pool.hpp"
 #include "oidc/client_keys.hpp"
 #include "oidc/endpoints.hpp"
+#include "oidc/rate_limits.hpp"
 #include "store/realm_cache.hpp"
 
 namespace tessera::app {
@@ -69,6 +70,13 @@ std::vector<admin::RealmFile> read_imports(const Config& c) {
   } catch (const admin::ImportError& e) {
     throw BadOption(std::string("--import-realm: ") + e.what());
   }
+}
+
+std::unique_ptr<oidc::RateLimits> rate_limits(const Config& c) {
+  if (!c.rate_limit_enabled) return nullptr;
+  oidc::RateLimitSettings s{c.rate_token_ip,        c.rate_token_client,        c.rate_auth_ip, c.rate_auth_client,
+                            c.rate_registration_ip, c.rate_registration_client, c.rate_limit_max_keys};
+  return std::make_unique<oidc::RateLimits>(s);
 }
 
 // Every connection is a descriptor: raise the soft limit to the hard one (as
@@ -132,6 +140,8 @@ int serve(const Config& c, Clock::time_point started) {
   oidc_ctx.services().metrics = &metrics;
   oidc::ClientKeyCache client_keys;
   oidc_ctx.services().client_keys = &client_keys;
+  auto limits_by_rate = rate_limits(c);
+  oidc_ctx.services().rate_limits = limits_by_rate.get();
   http::Router management;
   register_management_routes(management, *store, metrics);
   // PostgreSQL answers over the network: every route that may reach the store
