@@ -56,9 +56,9 @@ const std::vector<OptionSpec>& option_specs() {
       {"http-access-log-enabled", Kind::flag, "Log one line per request (default false)", "true"},
       {"http-management-port", Kind::number, "Port of /health and /metrics (default 9000)"},
       {"http-max-body-size", Kind::number, "Largest request body in bytes; larger gets 413 (default 1048576)"},
-      {"http-idle-timeout", Kind::number, "Milliseconds to receive a whole request or idle on keep-alive (default 30000)"},
+      {"http-idle-timeout", Kind::number, "Milliseconds to idle on keep-alive, and to receive a whole request from its first byte (default 30000)"},
       {"http-io-threads", Kind::number, "I/O threads (default: one per core)"},
-      {"http-header-timeout", Kind::number, "Milliseconds to receive a request's line and headers (default 10000)"},
+      {"http-header-timeout", Kind::number, "Milliseconds to receive a request's line and headers from its first byte (default 10000)"},
       {"http-max-connections", Kind::number, "Most open connections; at the limit a new one replaces the oldest idle one "
                                              "or is closed (default 10000)"},
       {"rate-limit-enabled", Kind::flag, "Rate limits on the token, auth and registration endpoints (default true)", "true"},

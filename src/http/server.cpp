@@ -229,8 +229,9 @@ struct Server::Impl {
 
   // Reads one request: header first, so that "Expect: 100-continue" gets its
   // interim answer before the client sends the body. A keep-alive connection
-  // may idle for read_timeout; from a request's first byte its header must
-  // arrive within header_timeout (slowloris), then the body within read_timeout.
+  // may idle for read_timeout; from a request's first byte the whole request
+  // must arrive within read_timeout and its header within header_timeout
+  // (slowloris). A connection's first request counts from the accept.
   template <class Stream>
   asio::awaitable<beast::error_code> read_request(Stream& stream, beast::flat_buffer& buffer,
                                                   BeastRequestParser& parser, bool first) {
@@ -241,10 +242,11 @@ struct Server::Impl {
       if (ec) co_return ec;
       buffer.commit(n);
     }
-    socket.expires_after(limits.header_timeout);
+    auto start = std::chrono::steady_clock::now();
+    socket.expires_at(start + std::min(limits.header_timeout, limits.read_timeout));
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_value);
     if (ec) co_return ec;
-    socket.expires_after(limits.read_timeout);
+    socket.expires_at(start + limits.read_timeout);
     const auto& in = parser.get();
     if (!parser.is_done() && beast::iequals(in[bhttp::field::expect], "100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, in.version()};
