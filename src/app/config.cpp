@@ -60,7 +60,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"http-io-threads", Kind::number, "I/O threads (default: one per core)"},
       {"http-header-timeout", Kind::number, "Milliseconds to receive a request's line and headers from its first byte (default 10000)"},
       {"http-max-connections", Kind::number, "Most open connections; at the limit a new one replaces the oldest idle one "
-                                             "or is closed (default 10000)"},
+                                             "or is closed (default 4096)"},
       {"rate-limit-enabled", Kind::flag, "Rate limits on the token, auth and registration endpoints (default true)", "true"},
       {"rate-limit-token-per-ip", Kind::text, "Token endpoint requests per client address: N/s, N/m or N/h, "
                                               "optionally :BURST, or off (default 1000/s:2000)"},
@@ -68,7 +68,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"rate-limit-auth-per-ip", Kind::text, "Authorization, login and device verification requests per client address "
                                              "(default 30/s:150)"},
       {"rate-limit-auth-per-client", Kind::text, "Authorization and login requests per client_id (default 100/s:500)"},
-      {"rate-limit-registration-per-ip", Kind::text, "Client registration requests per client address (default 60/m:30)"},
+      {"rate-limit-registration-per-ip", Kind::text, "Client registration requests per client address (default 60/m:60)"},
       {"rate-limit-registration-per-client", Kind::text, "Registration reads and updates per client (default 60/m:20)"},
       {"rate-limit-max-keys", Kind::number, "Addresses or clients each limit remembers; memory is fixed (default 16384)"},
       {"root-realm", Kind::text, "Also serve this realm at the issuer root (/authorize, /token, ...)"},

@@ -25,7 +25,7 @@ struct ServerLimits {
   // Open connections, all listeners together. At the limit a new connection
   // closes the least recently active idle one of its I/O thread (one waiting
   // for a request), or is closed itself when there is none.
-  std::size_t max_connections = 10000;
+  std::size_t max_connections = 4096;
 };
 
 // Which proxy headers to believe for the client's scheme, host and address.
