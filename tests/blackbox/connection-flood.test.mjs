@@ -3,12 +3,13 @@
 // (a new connection closes the least recently active idle one), its memory
 // stays bounded, a normal request is answered during the flood, slowloris
 // requests are cut at --http-header-timeout, and everything is back to
-// normal afterwards.
+// normal afterwards. On HTTPS a silent connection costs no TLS buffers.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
+import https from 'node:https';
 import net from 'node:net';
-import { startServer } from './lib/server.mjs';
+import { startServer, makeCert } from './lib/server.mjs';
 
 const MAX_CONNECTIONS = 2000;
 const IDLE = 3000;       // sockets that connect and send nothing
@@ -104,5 +105,44 @@ describe('connection flood', () => {
     const afterwards = await status(pid);
     assert.ok(afterwards.fds <= before.fds + 60, `${afterwards.fds} descriptors open after the flood (${before.fds} before)`);
     assert.ok(afterwards.rssMb < RSS_BOUND_MB, `RSS ${afterwards.rssMb.toFixed(1)} MB after the flood`);
+  });
+});
+
+describe('connection flood on HTTPS', () => {
+  const SILENT = 1500;
+  let srv; let cert;
+  before(async () => {
+    cert = await makeCert();
+    srv = await startServer({ https: cert, args: ['--http-header-timeout=2000'] });
+  });
+  after(async () => { await srv?.stop(); });
+
+  const tlsGet = () => new Promise((resolve, reject) => {
+    https.get(`${srv.httpsUrl}/realms/test`, { ca: cert.certPem, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    }).on('error', reject);
+  });
+
+  it('silent connections cost no TLS stream and are cut at the header timeout', { timeout: 20000 }, async () => {
+    const pid = srv.proc.pid;
+    assert.equal(await tlsGet(), 200);
+    const before = await status(pid);
+    const silent = await openMany(srv.httpsPort, SILENT, () => {});
+    try {
+      await sleep(500);
+      const during = await status(pid);
+      const perConnectionKb = ((during.rssMb - before.rssMb) * 1024) / SILENT;
+      console.log(`# HTTPS: ${SILENT} silent connections: RSS ${before.rssMb.toFixed(1)} -> ${during.rssMb.toFixed(1)} MB ` +
+        `(${perConnectionKb.toFixed(1)} KiB each)`);
+      // A TLS stream costs ~70 KiB; a socket waiting for its first byte a few.
+      assert.ok(perConnectionKb < 12, `${perConnectionKb.toFixed(1)} KiB per silent connection`);
+      assert.equal(await tlsGet(), 200);
+      await sleep(2500);
+      const open = silent.socks.filter((s) => !s.destroyed && s.readyState === 'open').length;
+      assert.equal(open, 0, `${open} silent connections still open after the header timeout`);
+    } finally {
+      for (const s of silent.socks) s.destroy();
+    }
   });
 });
