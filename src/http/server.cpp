@@ -4,6 +4,7 @@
 #include "http/server.hpp"
 
 #include "http/beast_request.hpp"
+#include "http/connection_list.hpp"
 #include "http/request_parts.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -42,19 +43,12 @@ namespace {
 
 using BeastResponse = bhttp::response<bhttp::string_body>;
 
-struct SessionEntry {
-  tcp::socket* socket;
-  bool busy = false;     // serving a request: never closed early
-  bool closing = false;  // closed to make room for a new connection; not unwound yet
-  std::list<SessionEntry*>* list = nullptr;
-  std::list<SessionEntry*>::iterator self;
-  // Most recently active first: the connection closed to make room is the back's.
-  void touch() { list->splice(list->begin(), *list, self); }
-};
+using Sessions = ConnectionList<tcp::socket>;
+using SessionEntry = Sessions::Entry;
 
 struct Context {
   asio::io_context ioc{1};
-  std::list<SessionEntry*> sessions;  // only touched from this context's thread; most recently active first
+  Sessions sessions;  // only touched from this context's thread
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::unique_ptr<asio::steady_timer> drain_timer;
 };
@@ -304,15 +298,9 @@ struct Server::Impl {
     Impl& impl;
     Context& ctx;
     SessionEntry entry;
-    std::list<SessionEntry*>::iterator self;
-    SessionGuard(Impl& i, Context& c, tcp::socket* socket) : impl(i), ctx(c), entry{socket} {
-      ctx.sessions.push_front(&entry);
-      self = ctx.sessions.begin();
-      entry.list = &ctx.sessions;
-      entry.self = self;
-    }
+    SessionGuard(Impl& i, Context& c, tcp::socket* socket) : impl(i), ctx(c), entry(socket) { ctx.sessions.add(entry); }
     ~SessionGuard() {
-      ctx.sessions.erase(self);
+      ctx.sessions.remove(entry);
       if (impl.draining && ctx.sessions.empty() && ctx.drain_timer) ctx.drain_timer->cancel();
     }
   };
@@ -403,21 +391,12 @@ struct Server::Impl {
     }
   }
 
-  // At the connection limit: closes this thread's least recently active
-  // connection that is waiting for a request (an idle keep-alive, a slow or
-  // silent client), so that a flood of idle sockets cannot lock new clients
-  // out. False when every connection here is serving a request.
+  // At the connection limit a new connection takes the place of this
+  // thread's least recently active idle one, so that a flood of idle sockets
+  // cannot lock new clients out. False when every one is serving a request.
   bool make_room(Context& ctx) {
     warn_limit_reached();
-    for (auto it = ctx.sessions.rbegin(); it != ctx.sessions.rend(); ++it) {
-      SessionEntry* s = *it;
-      if (s->busy || s->closing) continue;
-      s->closing = true;
-      beast::error_code ignored;
-      s->socket->close(ignored);
-      return true;
-    }
-    return false;
+    return ctx.sessions.close_least_recent_idle();
   }
 
   // At most one warning a minute: a flood must not become a flood of log lines.
@@ -434,10 +413,7 @@ struct Server::Impl {
       beast::error_code ec;
       a->close(ec);
     }
-    for (SessionEntry* s : ctx.sessions) {
-      beast::error_code ec;
-      if (!s->busy) s->socket->close(ec);  // idle keep-alive or half-read: nothing acknowledged is lost
-    }
+    ctx.sessions.close_idle();
     if (!ctx.sessions.empty()) {
       ctx.drain_timer = std::make_unique<asio::steady_timer>(ctx.ioc, limits.drain_timeout);
       ctx.drain_timer->async_wait([&ctx](beast::error_code ec) {
