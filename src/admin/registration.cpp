@@ -17,6 +17,7 @@
 #include "login/worker_pool.hpp"
 #include "model/representation.hpp"
 #include "oidc/clock.hpp"
+#include "oidc/rate_limits.hpp"
 #include "oidc/token_support.hpp"
 
 namespace tessera::admin {
@@ -274,6 +275,17 @@ void remove(Registration r) {
 
 using RegistrationHandler = void (*)(Registration);
 
+// The registration limits, on the I/O thread before the pool is asked: the
+// client's address, then the client an RFC 7592 path names.
+bool admit_registration(oidc::OidcContext& ctx, const http::Request& req, bool root, bool names_client,
+                        http::Response& res) {
+  using oidc::LimitGroup;
+  if (!oidc::admit_address(ctx, LimitGroup::registration, req, res)) return false;
+  if (!names_client) return true;
+  std::string_view realm = root ? std::string_view(ctx.root_realm()) : req.params[0];
+  return oidc::admit_client(ctx, LimitGroup::registration, realm, req.params[root ? 0 : 1], res);
+}
+
 // The realm, the issuer, and the worker pool (registrations write to the store).
 // `root`: the issuer-root layout's /register (--root-realm).
 void registration_route(http::Router& router, oidc::OidcContext& ctx, http::Method method, const std::string& suffix,
@@ -294,8 +306,11 @@ void registration_route(http::Router& router, oidc::OidcContext& ctx, http::Meth
   };
   std::string path = root ? "/register" + suffix.substr(suffix.find('/') == std::string::npos ? suffix.size() : suffix.find('/'))
                          : "/realms/{realm}/clients-registrations/" + suffix;
+  bool names_client = suffix.find('/') != std::string::npos;
   router.add_async(method, path, root ? "root-registration" : "registration",
-                   [&ctx, serve](const http::Request& req, http::Responder respond) {
+                   [&ctx, serve, root, names_client](const http::Request& req, http::Responder respond) {
+                     if (http::Response refused; !admit_registration(ctx, req, root, names_client, refused))
+                       return respond(std::move(refused));
                      serve_on_pool(ctx, req, std::move(respond), serve);
                    });
 }

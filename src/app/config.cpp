@@ -56,8 +56,21 @@ const std::vector<OptionSpec>& option_specs() {
       {"http-access-log-enabled", Kind::flag, "Log one line per request (default false)", "true"},
       {"http-management-port", Kind::number, "Port of /health and /metrics (default 9000)"},
       {"http-max-body-size", Kind::number, "Largest request body in bytes; larger gets 413 (default 1048576)"},
-      {"http-idle-timeout", Kind::number, "Milliseconds to receive a whole request or idle on keep-alive (default 30000)"},
+      {"http-idle-timeout", Kind::number, "Milliseconds to idle on keep-alive, and to receive a whole request from its first byte (default 30000)"},
       {"http-io-threads", Kind::number, "I/O threads (default: one per core)"},
+      {"http-header-timeout", Kind::number, "Milliseconds to receive a request's line and headers from its first byte (default 10000)"},
+      {"http-max-connections", Kind::number, "Most open connections; at the limit a new one replaces the oldest idle one "
+                                             "or is closed (default 4096)"},
+      {"rate-limit-enabled", Kind::flag, "Rate limits on the token, auth and registration endpoints (default true)", "true"},
+      {"rate-limit-token-per-ip", Kind::text, "Token endpoint requests per client address: N/s, N/m or N/h, "
+                                              "optionally :BURST, or off (default 1000/s:2000)"},
+      {"rate-limit-token-per-client", Kind::text, "Token endpoint requests per authenticated client (default 2000/s:4000)"},
+      {"rate-limit-auth-per-ip", Kind::text, "Authorization, login and device verification requests per client address "
+                                             "(default 30/s:150)"},
+      {"rate-limit-auth-per-client", Kind::text, "Authorization and login requests per client_id (default 100/s:500)"},
+      {"rate-limit-registration-per-ip", Kind::text, "Client registration requests per client address (default 60/m:60)"},
+      {"rate-limit-registration-per-client", Kind::text, "Registration reads and updates per client (default 60/m:20)"},
+      {"rate-limit-max-keys", Kind::number, "Addresses or clients each limit remembers; memory is fixed (default 16384)"},
       {"root-realm", Kind::text, "Also serve this realm at the issuer root (/authorize, /token, ...)"},
       {"themes-dir", Kind::text, "Directory of login themes overriding the built-in one (THEME/login/*.html)"},
   };
@@ -116,6 +129,26 @@ unsigned long parse_number(const std::string& name, const std::string& value, un
   return n;
 }
 
+http::Rate parse_rate_option(const std::string& name, const std::string& value) {
+  auto rate = http::parse_rate(value);
+  if (!rate) throw ConfigError("--" + name + ": '" + value + "' is not a rate like 100/s, 600/m:50 or off");
+  return *rate;
+}
+
+// The rate limits' options; false when `name` is not one of them.
+bool apply_rate_limit(Config& c, const std::string& name, const std::string& v) {
+  if (name == "rate-limit-enabled") c.rate_limit_enabled = parse_flag(name, v);
+  else if (name == "rate-limit-token-per-ip") c.rate_token_ip = parse_rate_option(name, v);
+  else if (name == "rate-limit-token-per-client") c.rate_token_client = parse_rate_option(name, v);
+  else if (name == "rate-limit-auth-per-ip") c.rate_auth_ip = parse_rate_option(name, v);
+  else if (name == "rate-limit-auth-per-client") c.rate_auth_client = parse_rate_option(name, v);
+  else if (name == "rate-limit-registration-per-ip") c.rate_registration_ip = parse_rate_option(name, v);
+  else if (name == "rate-limit-registration-per-client") c.rate_registration_client = parse_rate_option(name, v);
+  else if (name == "rate-limit-max-keys") c.rate_limit_max_keys = static_cast<unsigned>(parse_number(name, v, 64, 1u << 24));
+  else return false;
+  return true;
+}
+
 std::vector<std::string> parse_list(const std::string& value) {
   std::vector<std::string> out;
   std::size_t pos = 0;
@@ -132,6 +165,7 @@ std::vector<std::string> parse_list(const std::string& value) {
 }
 
 void apply(Config& c, const std::string& name, const std::string& v) {
+  if (apply_rate_limit(c, name, v)) return;
   auto port = [&] { return static_cast<std::uint16_t>(parse_number(name, v, 1, 65535)); };
   if (name == "http-enabled") c.http_enabled = parse_flag(name, v);
   else if (name == "http-host") c.http_host = v;
@@ -164,6 +198,8 @@ void apply(Config& c, const std::string& name, const std::string& v) {
   else if (name == "http-max-body-size") c.max_body_size = parse_number(name, v, 1, 1ul << 30);
   else if (name == "http-idle-timeout") c.idle_timeout_ms = static_cast<unsigned>(parse_number(name, v, 100, 3600000));
   else if (name == "http-io-threads") c.io_threads = static_cast<unsigned>(parse_number(name, v, 1, 256));
+  else if (name == "http-header-timeout") c.header_timeout_ms = static_cast<unsigned>(parse_number(name, v, 100, 3600000));
+  else if (name == "http-max-connections") c.max_connections = static_cast<unsigned>(parse_number(name, v, 1, 10000000));
   else if (name == "root-realm") c.root_realm = v;
   else if (name == "themes-dir") c.themes_dir = v;
 }

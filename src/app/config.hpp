@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "http/rate_limiter.hpp"
+
 namespace tessera::app {
 
 struct Config {
@@ -34,6 +36,16 @@ struct Config {
   std::size_t max_body_size = 1024 * 1024;
   unsigned idle_timeout_ms = 30000;
   unsigned io_threads = 0;  // 0: one per core
+  unsigned header_timeout_ms = 10000;
+  unsigned max_connections = 4096;
+  // Rate limits (see oidc/rate_limits.hpp and README "Limits"); a limit whose
+  // count is 0 is off, and rate_limit_enabled=false switches them all off.
+  bool rate_limit_enabled = true;
+  http::Rate rate_token_ip{1000, std::chrono::seconds(1), 2000}, rate_token_client{2000, std::chrono::seconds(1), 4000};
+  http::Rate rate_auth_ip{30, std::chrono::seconds(1), 150}, rate_auth_client{100, std::chrono::seconds(1), 500};
+  http::Rate rate_registration_ip{60, std::chrono::seconds(60), 60};
+  http::Rate rate_registration_client{60, std::chrono::seconds(60), 20};
+  unsigned rate_limit_max_keys = 16384;
   std::string root_realm;
   std::string themes_dir;  // overrides of the built-in login theme; empty: built-in only
   // export / apply (offline commands on the database)

@@ -1,6 +1,7 @@
 #include "app/run.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <filesystem>
@@ -23,6 +24,7 @@
 #include "login/worker_pool.hpp"
 #include "oidc/client_keys.hpp"
 #include "oidc/endpoints.hpp"
+#include "oidc/rate_limits.hpp"
 #include "store/realm_cache.hpp"
 
 namespace tessera::app {
@@ -70,6 +72,33 @@ std::vector<admin::RealmFile> read_imports(const Config& c) {
   }
 }
 
+std::unique_ptr<oidc::RateLimits> rate_limits(const Config& c) {
+  if (!c.rate_limit_enabled) return nullptr;
+  oidc::RateLimitSettings s{c.rate_token_ip,        c.rate_token_client,        c.rate_auth_ip, c.rate_auth_client,
+                            c.rate_registration_ip, c.rate_registration_client, c.rate_limit_max_keys};
+  return std::make_unique<oidc::RateLimits>(s);
+}
+
+// Every connection is a descriptor: raise the soft limit to the hard one (as
+// the JVM and Node do), and keep --http-max-connections within it, with room
+// for the database, listeners and files, so that the connection limit, not
+// EMFILE, is what a flood meets.
+unsigned connection_limit(const Config& c) {
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) != 0) return c.max_connections;
+  if (nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) getrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  constexpr rlim_t kReserve = 256;
+  if (nofile.rlim_cur == RLIM_INFINITY || nofile.rlim_cur >= c.max_connections + kReserve) return c.max_connections;
+  unsigned usable = nofile.rlim_cur > 2 * kReserve ? static_cast<unsigned>(nofile.rlim_cur - kReserve)
+                                                   : static_cast<unsigned>(nofile.rlim_cur / 2);
+  spdlog::warn("--http-max-connections={} exceeds the open-file limit ({}); using {}", c.max_connections,
+               static_cast<unsigned long>(nofile.rlim_cur), usable);
+  return usable;
+}
+
 int serve(const Config& c, Clock::time_point started) {
   http::SslCtxPtr tls = tls_context(c);
   auto imports = read_imports(c);  // a bad file stops start-up before the database is touched
@@ -111,6 +140,8 @@ int serve(const Config& c, Clock::time_point started) {
   oidc_ctx.services().metrics = &metrics;
   oidc::ClientKeyCache client_keys;
   oidc_ctx.services().client_keys = &client_keys;
+  auto limits_by_rate = rate_limits(c);
+  oidc_ctx.services().rate_limits = limits_by_rate.get();
   http::Router management;
   register_management_routes(management, *store, metrics);
   // PostgreSQL answers over the network: every route that may reach the store
@@ -125,6 +156,8 @@ int serve(const Config& c, Clock::time_point started) {
   http::ServerLimits limits;
   limits.body_limit = c.max_body_size;
   limits.read_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
+  limits.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
+  limits.max_connections = connection_limit(c);
   unsigned threads = c.io_threads ? c.io_threads : cores;
   http::Server server(threads, limits);
   auto proxy = c.proxy_headers == "forwarded"    ? http::ProxyHeaders::forwarded

@@ -4,6 +4,7 @@
 #include "http/server.hpp"
 
 #include "http/beast_request.hpp"
+#include "http/connection_list.hpp"
 #include "http/request_parts.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -42,14 +43,12 @@ namespace {
 
 using BeastResponse = bhttp::response<bhttp::string_body>;
 
-struct SessionEntry {
-  tcp::socket* socket;
-  bool busy = false;
-};
+using Sessions = ConnectionList<tcp::socket>;
+using SessionEntry = Sessions::Entry;
 
 struct Context {
   asio::io_context ioc{1};
-  std::list<SessionEntry*> sessions;  // only touched from this context's thread
+  Sessions sessions;  // only touched from this context's thread
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::unique_ptr<asio::steady_timer> drain_timer;
 };
@@ -131,6 +130,8 @@ struct Server::Impl {
   ExchangeObserver observer;
   std::function<void()> on_started;
   std::atomic<bool> draining{false};
+  std::atomic<std::size_t> connections{0};  // open, all contexts; touched once per connection, never per request
+  std::atomic<std::int64_t> limit_warned{-3600};  // steady-clock seconds of the last "limit reached" warning
   std::unique_ptr<asio::signal_set> signals;
 
   void notify(const Listener& l, const Request* req, int status, std::size_t route, std::chrono::steady_clock::time_point t0) {
@@ -221,12 +222,25 @@ struct Server::Impl {
   }
 
   // Reads one request: header first, so that "Expect: 100-continue" gets its
-  // interim answer before the client sends the body.
+  // interim answer before the client sends the body. A keep-alive connection
+  // may idle for read_timeout; from a request's first byte the whole request
+  // must arrive within read_timeout and its header within header_timeout
+  // (slowloris). A connection's first request counts from the accept.
   template <class Stream>
   asio::awaitable<beast::error_code> read_request(Stream& stream, beast::flat_buffer& buffer,
-                                                  BeastRequestParser& parser) {
+                                                  BeastRequestParser& parser, bool first) {
+    auto& socket = beast::get_lowest_layer(stream);
+    if (!first && buffer.size() == 0) {
+      socket.expires_after(limits.read_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), as_value);
+      if (ec) co_return ec;
+      buffer.commit(n);
+    }
+    auto start = std::chrono::steady_clock::now();
+    socket.expires_at(start + std::min(limits.header_timeout, limits.read_timeout));
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_value);
     if (ec) co_return ec;
+    socket.expires_at(start + limits.read_timeout);
     const auto& in = parser.get();
     if (!parser.is_done() && beast::iequals(in[bhttp::field::expect], "100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, in.version()};
@@ -239,11 +253,10 @@ struct Server::Impl {
 
   template <class Stream>
   asio::awaitable<bool> serve_one(Stream& stream, beast::flat_buffer& buffer, SessionEntry& entry, const Listener& l,
-                                  const std::string& remote, const std::string& local, bool secure) {
+                                  const std::string& remote, const std::string& local, bool secure, bool first) {
     BeastRequestParser parser;
     limit_parser(parser, limits);
-    beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
-    beast::error_code ec = co_await read_request(stream, buffer, parser);
+    beast::error_code ec = co_await read_request(stream, buffer, parser, first);
     if (ec) {
       if (int status = parse_error_status(ec)) co_await answer_parse_error(stream, l, status, secure);
       co_return false;
@@ -274,6 +287,7 @@ struct Server::Impl {
     beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, out, as_value);
     entry.busy = false;
+    entry.touch();
     co_return !wec && keep;
   }
 
@@ -284,13 +298,9 @@ struct Server::Impl {
     Impl& impl;
     Context& ctx;
     SessionEntry entry;
-    std::list<SessionEntry*>::iterator self;
-    SessionGuard(Impl& i, Context& c, tcp::socket* socket) : impl(i), ctx(c), entry{socket} {
-      ctx.sessions.push_front(&entry);
-      self = ctx.sessions.begin();
-    }
+    SessionGuard(Impl& i, Context& c, tcp::socket* socket) : impl(i), ctx(c), entry(socket) { ctx.sessions.add(entry); }
     ~SessionGuard() {
-      ctx.sessions.erase(self);
+      ctx.sessions.remove(entry);
       if (impl.draining && ctx.sessions.empty() && ctx.drain_timer) ctx.drain_timer->cancel();
     }
   };
@@ -298,9 +308,13 @@ struct Server::Impl {
   template <class Stream>
   asio::awaitable<void> serve(Stream& stream, SessionEntry& entry, const Listener& l, const std::string& remote,
                               const std::string& local, bool secure) {
+    // The buffer keeps its size between requests (no allocation per request),
+    // unless a large request grew it: idle connections must stay small.
+    constexpr std::size_t kIdleBufferMax = 16 * 1024;
     beast::flat_buffer buffer;
-    while (!draining.load(std::memory_order_relaxed)) {
-      if (!co_await serve_one(stream, buffer, entry, l, remote, local, secure)) break;
+    for (bool first = true; !draining.load(std::memory_order_relaxed); first = false) {
+      if (!co_await serve_one(stream, buffer, entry, l, remote, local, secure, first)) break;
+      if (buffer.size() == 0 && buffer.capacity() > kIdleBufferMax) buffer.shrink_to_fit();
     }
   }
 
@@ -320,18 +334,33 @@ struct Server::Impl {
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
       co_return;
     }
-    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *ls.ssl);
-    SessionGuard guard(*this, ctx, &beast::get_lowest_layer(stream).socket());
-    beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
-    auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_value);
+    // The TLS stream (asio's and OpenSSL's record buffers, ~80 KiB) is built
+    // only once the client has sent its first bytes, which the handshake then
+    // reads from `hello`: silent connections cost on HTTPS what they cost on HTTP.
+    beast::tcp_stream tcp(std::move(socket));
+    SessionGuard guard(*this, ctx, &tcp.socket());
+    auto deadline = std::chrono::steady_clock::now() + limits.header_timeout;
+    tcp.expires_at(deadline);
+    std::array<char, 512> hello;
+    auto [rec, n] = co_await tcp.async_read_some(asio::buffer(hello), as_value);
+    if (rec) co_return;
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp), *ls.ssl);
+    guard.entry.socket = &beast::get_lowest_layer(stream).socket();
+    beast::get_lowest_layer(stream).expires_at(deadline);
+    auto [hec, used] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::buffer(hello.data(), n), as_value);
     if (hec) co_return;
     co_await serve(stream, guard.entry, ls.config, remote, local, true);
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(as_value);
   }
 
-  // Never lets an exception escape a detached coroutine silently.
+  // Never lets an exception escape a detached coroutine silently, and gives
+  // back the connection's place in `connections` however it ends.
   asio::awaitable<void> guarded_session(Context& ctx, ListenerState& ls, tcp::socket socket) {
+    struct Slot {
+      std::atomic<std::size_t>& open;
+      ~Slot() { open.fetch_sub(1, std::memory_order_relaxed); }
+    } slot{connections};
     try {
       co_await session(ctx, ls, std::move(socket));
     } catch (const std::exception& e) {
@@ -351,8 +380,32 @@ struct Server::Impl {
         co_await pause.async_wait(as_value);
         continue;
       }
+      if (connections.fetch_add(1, std::memory_order_relaxed) >= limits.max_connections && !make_room(ctx)) {
+        connections.fetch_sub(1, std::memory_order_relaxed);
+        beast::error_code ignored;
+        socket.set_option(asio::socket_base::linger(true, 0), ignored);  // a reset: no TIME_WAIT left here
+        socket.close(ignored);
+        continue;
+      }
       asio::co_spawn(ctx.ioc, guarded_session(ctx, ls, std::move(socket)), asio::detached);
     }
+  }
+
+  // At the connection limit a new connection takes the place of this
+  // thread's least recently active idle one, so that a flood of idle sockets
+  // cannot lock new clients out. False when every one is serving a request.
+  bool make_room(Context& ctx) {
+    warn_limit_reached();
+    return ctx.sessions.close_least_recent_idle();
+  }
+
+  // At most one warning a minute: a flood must not become a flood of log lines.
+  void warn_limit_reached() {
+    using namespace std::chrono;
+    std::int64_t now = duration_cast<seconds>(steady_clock::now().time_since_epoch()).count();
+    std::int64_t last = limit_warned.load(std::memory_order_relaxed);
+    if (now - last < 60 || !limit_warned.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
+    spdlog::warn("connection limit ({}) reached: closing idle connections to accept new ones", limits.max_connections);
   }
 
   void begin_drain(Context& ctx) {
@@ -360,10 +413,7 @@ struct Server::Impl {
       beast::error_code ec;
       a->close(ec);
     }
-    for (SessionEntry* s : ctx.sessions) {
-      beast::error_code ec;
-      if (!s->busy) s->socket->close(ec);  // idle keep-alive or half-read: nothing acknowledged is lost
-    }
+    ctx.sessions.close_idle();
     if (!ctx.sessions.empty()) {
       ctx.drain_timer = std::make_unique<asio::steady_timer>(ctx.ioc, limits.drain_timeout);
       ctx.drain_timer->async_wait([&ctx](beast::error_code ec) {

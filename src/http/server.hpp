@@ -16,8 +16,16 @@ namespace tessera::http {
 struct ServerLimits {
   std::size_t header_limit = 8 * 1024;   // request line + headers; over it -> 431
   std::size_t body_limit = 1024 * 1024;  // over it -> 413
-  std::chrono::milliseconds read_timeout{30000};  // whole request, and keep-alive idle
+  // Keep-alive idle; a whole request from its first byte; a write.
+  std::chrono::milliseconds read_timeout{30000};
+  // A new connection's TLS handshake; a request's line and headers from its
+  // first byte (from the accept for a connection's first request), at most read_timeout.
+  std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds drain_timeout{10000}; // after SIGTERM, in-flight requests get this long
+  // Open connections, all listeners together. At the limit a new connection
+  // closes the least recently active idle one of its I/O thread (one waiting
+  // for a request), or is closed itself when there is none.
+  std::size_t max_connections = 4096;
 };
 
 // Which proxy headers to believe for the client's scheme, host and address.

@@ -18,6 +18,7 @@ class WorkerPool;
 namespace tessera::oidc {
 
 class ClientKeyCache;
+class RateLimits;
 
 struct HostnameSettings {
   // Full URL ("https://id.example.com[:port][/path]"), a bare host name, or
@@ -48,6 +49,7 @@ struct Services {
   const login::Themes* themes = nullptr;
   http::Metrics* metrics = nullptr;  // tokens issued by grant type
   ClientKeyCache* client_keys = nullptr;  // private_key_jwt clients' public keys
+  RateLimits* rate_limits = nullptr;      // null: no rate limits
 };
 
 class OidcContext {

@@ -6,6 +6,7 @@
 #include "oidc/discovery.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/grants.hpp"
+#include "oidc/rate_limits.hpp"
 #include "oidc/token_support.hpp"
 
 namespace tessera::oidc {
@@ -61,11 +62,16 @@ void endpoint(http::Router& router, OidcContext& ctx, http::Method method, const
 
 // An endpoint where clients authenticate (POST): asynchronous, because a
 // client assertion may first need the client's jwks_uri fetched on the pool.
+// `limited`: the token endpoint's per-address limit applies, checked before
+// anything is parsed or fetched.
 template <class Handler>
 void client_endpoint(http::Router& router, OidcContext& ctx, const std::string& realm_suffix,
-                     std::initializer_list<const char*> root_paths, const std::string& name, Handler handle) {
-  auto route = [&ctx, handle](bool root) {
-    return [&ctx, handle, root](const http::Request& req, http::Responder respond) {
+                     std::initializer_list<const char*> root_paths, const std::string& name, Handler handle,
+                     bool limited = false) {
+  auto route = [&ctx, handle, limited](bool root) {
+    return [&ctx, handle, root, limited](const http::Request& req, http::Responder respond) {
+      if (http::Response refused; limited && !admit_address(ctx, LimitGroup::token, req, refused))
+        return respond(std::move(refused));
       std::string_view realm = root ? std::string_view(ctx.root_realm()) : req.params[0];
       serve_after_client_keys(ctx, req, realm, std::move(respond),
                               [&ctx, &req, realm, handle](http::Responder r) { handle(ctx, req, std::move(r), realm); });
@@ -84,9 +90,16 @@ void answer_now(OidcContext& ctx, const http::Request& req, http::Responder resp
   respond(std::move(res));
 }
 
+// An auth-side page behind its rate limits (address, then the client it names).
+template <Serve serve>
+void auth_side(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm) {
+  if (admit_auth_request(ctx, req, realm, res)) serve(ctx, req, res, realm);
+}
+
 void browser_routes(http::Router& router, OidcContext& ctx) {
   using http::Method;
-  for (auto m : {Method::GET, Method::POST}) endpoint(router, ctx, m, "/auth", {"/authorize"}, "auth", serve_authorize);
+  for (auto m : {Method::GET, Method::POST})
+    endpoint(router, ctx, m, "/auth", {"/authorize"}, "auth", auth_side<serve_authorize>);
   endpoint(router, ctx, Method::GET, "/logout", {"/end_session", "/end-session"}, "logout", serve_logout);
   // POST carries the back-channel logout, where the client authenticates.
   client_endpoint(router, ctx, "/logout", {"/end_session", "/end-session"}, "logout", answer_now<serve_logout>);
@@ -94,16 +107,18 @@ void browser_routes(http::Router& router, OidcContext& ctx) {
   endpoint(router, ctx, Method::GET, "/oauth/oob", {}, "oob", serve_oob);
   router.add_async(Method::POST, "/realms/{realm}/login-actions/authenticate", "login-authenticate",
                    [&ctx](const http::Request& req, http::Responder respond) {
+                     if (http::Response refused; !admit_auth_request(ctx, req, req.params[0], refused))
+                       return respond(std::move(refused));
                      serve_login_action(ctx, req, std::move(respond), req.params[0]);
                    });
   router.add(Method::POST, "/realms/{realm}/login-actions/consent", "login-consent",
-             [&ctx](const auto& req, auto& res) { serve_consent_action(ctx, req, res, req.params[0]); });
+             [&ctx](const auto& req, auto& res) { auth_side<serve_consent_action>(ctx, req, res, req.params[0]); });
 }
 
 void token_routes(http::Router& router, OidcContext& ctx) {
   using http::Method;
   // The token endpoint is asynchronous itself: the password grant hashes on the worker pool.
-  client_endpoint(router, ctx, "/token", {"/token"}, "token", serve_token);
+  client_endpoint(router, ctx, "/token", {"/token"}, "token", serve_token, true);
   endpoint(router, ctx, Method::GET, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
   endpoint(router, ctx, Method::POST, "/userinfo", {"/userinfo"}, "userinfo", serve_userinfo);
   client_endpoint(router, ctx, "/token/introspect", {"/introspect"}, "introspect", answer_now<serve_introspection>);
@@ -112,7 +127,7 @@ void token_routes(http::Router& router, OidcContext& ctx) {
                   answer_now<serve_device_authorization>);
   for (auto m : {Method::GET, Method::POST})
     router.add(m, "/realms/{realm}/device", "device-verification",
-               [&ctx](const auto& req, auto& res) { serve_device_verification(ctx, req, res, req.params[0]); });
+               [&ctx](const auto& req, auto& res) { auth_side<serve_device_verification>(ctx, req, res, req.params[0]); });
   for (const char* path : {"/token", "/userinfo", "/revoke", "/auth/device"})
     router.add(Method::OPTIONS, std::string("/realms/{realm}/protocol/openid-connect") + path, "cors-preflight",
                [](const auto& req, auto& res) { answer_cors_preflight(req, res); });

@@ -7,6 +7,7 @@
 #include "oidc/clock.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/grants.hpp"
+#include "oidc/rate_limits.hpp"
 #include "oidc/token_support.hpp"
 
 namespace tessera::oidc {
@@ -51,6 +52,8 @@ void serve_token(OidcContext& ctx, const http::Request& req, http::Responder res
   if (!grant_name) oauth_error(res, 400, "invalid_request", "Missing form parameter: grant_type");
   else if (!grant) oauth_error(res, 400, "unsupported_grant_type", "Unsupported grant_type");
   const model::Client* client = grant ? authenticate_client(*rr, *form, res, Endpoint::token) : nullptr;
+  // Counted once authenticated, so that nobody can spend a client's budget by naming it.
+  if (client && !admit_client(ctx, LimitGroup::token, rr->realm.realm().name, client->client_id, res)) client = nullptr;
   if (client && form->first_duplicate()) {
     oauth_error(res, 400, "invalid_request", "duplicated parameter");
     client = nullptr;
