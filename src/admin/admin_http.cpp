@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/registration.hpp"
+#include "http/utf8.hpp"
 #include "jose/jws.hpp"
 #include "login/worker_pool.hpp"
 #include "oidc/authorize.hpp"
@@ -93,12 +94,13 @@ bool Caller::may_view_any(std::string_view target_realm) const {
 
 std::string AdminCall::realm_url() const { return base + "/admin/realms/" + (realm ? realm->realm().name : ""); }
 
+// Both may echo request values (names, ids), which may be any bytes; JSON must be UTF-8.
 void answer_error(http::Response& res, int status, std::string_view error) {
-  res.json(status, json::serialize(json::object{{"error", error}}));
+  res.json(status, json::serialize(json::object{{"error", http::to_valid_utf8(error)}}));
 }
 
 void answer_message(http::Response& res, int status, std::string_view message) {
-  res.json(status, json::serialize(json::object{{"errorMessage", message}}));
+  res.json(status, json::serialize(json::object{{"errorMessage", http::to_valid_utf8(message)}}));
 }
 
 void answer_json(http::Response& res, const json::value& body, int status) { res.json(status, json::serialize(body)); }

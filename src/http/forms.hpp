@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/utf8.hpp"  // valid_utf8, for the decoded values
+
 namespace tessera::http {
 
 using ParamList = std::vector<std::pair<std::string, std::string>>;
@@ -49,10 +51,6 @@ class Params {
  private:
   ParamList entries_;
 };
-
-// Well-formed UTF-8 per RFC 3629: no overlong forms, surrogates or code
-// points above U+10FFFF. NUL is valid UTF-8; reject it separately if needed.
-bool valid_utf8(std::string_view text);
 
 // Decodes one urlencoded component ('+' is a space, %XX a byte); nullopt on
 // an invalid escape.

@@ -3,14 +3,16 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "http/utf8.hpp"
 #include "oidc/redirect_uri.hpp"
 
 namespace tessera::oidc {
 namespace json = boost::json;
 
 void oauth_error(http::Response& res, int status, std::string_view error, std::string_view description) {
-  json::object o{{"error", error}};
-  if (!description.empty()) o["error_description"] = description;
+  // Descriptions echo request values ("Invalid scopes: ..."), which may be any bytes; JSON must be UTF-8.
+  json::object o{{"error", http::to_valid_utf8(error)}};
+  if (!description.empty()) o["error_description"] = http::to_valid_utf8(description);
   res.json(status, json::serialize(o));
   res.set_header("Cache-Control", "no-store");
   res.set_header("Pragma", "no-cache");
