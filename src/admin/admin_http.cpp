@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/registration.hpp"
+#include "http/forms.hpp"
 #include "http/utf8.hpp"
 #include "jose/jws.hpp"
 #include "login/worker_pool.hpp"
@@ -175,6 +176,8 @@ void admin_route(http::Router& router, oidc::OidcContext& ctx, http::Method meth
     if (!caller) return answer_error(res, 401, "HTTP 401 Unauthorized");
     std::string base;
     if (!ctx.base_url(req, base)) return answer_error(res, 400, "Invalid Host header");
+    // A query that does not parse (e.g. "email=%zz") must never read as no filter at all.
+    if (!http::Params::parse(req.query)) return answer_error(res, 400, "HTTP 400 Bad Request");
     AdminCall call{ctx, req, res, std::move(*caller), std::move(base), nullptr};
     if (names_realm) {
       call.realm = ctx.realms().get(req.params[0]);
