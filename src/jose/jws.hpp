@@ -1,5 +1,7 @@
 #pragma once
 // JWS compact serialization (RFC 7515) on OpenSSL EVP.
+#include <boost/json/object.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,11 +26,15 @@ bool verify_raw(const Key& key, Alg alg, std::string_view signing_input, std::st
 
 struct CompactJws {
   std::string header_json;    // decoded protected header
+  boost::json::object header;  // the same, parsed
   std::string payload;        // decoded payload
   std::string_view signing_input;  // view into the input token: "b64(header).b64(payload)"
   std::string signature;      // decoded signature bytes
 };
-// Splits and decodes; nullopt unless exactly three parts of strict base64url.
+// Splits and decodes; nullopt unless exactly three parts of strict base64url
+// and a header that is a JSON object without "crit". RFC 7515 §4.1.11: a
+// JWS naming critical extensions the recipient does not understand must be
+// rejected; we implement none, and refusing here covers every verifier.
 std::optional<CompactJws> parse_compact(std::string_view token);
 
 }  // namespace tessera::jose

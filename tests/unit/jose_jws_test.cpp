@@ -201,6 +201,23 @@ TEST(JoseJws, ParseCompactIsStrict) {
   EXPECT_FALSE(verify_raw(keys().secret, Alg::HS256, unsigned_jws->signing_input, unsigned_jws->signature));
 }
 
+// RFC 7515 §4.1.11: we understand no extension, so any `crit` is refused, as
+// is a header that is not a JSON object (also where the signature is good).
+TEST(JoseJws, ParseCompactRefusesCritAndNonObjectHeaders) {
+  const Key& key = keys().secret;
+  auto signed_with = [&](const std::string& header) {
+    std::string input = base64url_encode(header) + "." + base64url_encode("{}");
+    return input + "." + base64url_encode(sign_raw(key, Alg::HS256, input));
+  };
+  const std::string plain = signed_with(R"({"alg":"HS256"})");
+  ASSERT_TRUE(parse_compact(plain));
+  EXPECT_EQ(parse_compact(plain)->header.at("alg").as_string(), "HS256");
+  for (const std::string header : {R"({"alg":"HS256","crit":["urn:x"],"urn:x":true})", R"({"alg":"HS256","crit":["exp"],"exp":1})",
+                                   R"({"alg":"HS256","crit":[]})", R"({"alg":"HS256","crit":"urn:x"})",
+                                   R"({"alg":"HS256","crit":null})", R"(["HS256"])", "not json", R"("HS256")", ""})
+    EXPECT_FALSE(parse_compact(signed_with(header))) << header;
+}
+
 // ---------------------------------------------------------------- RFC examples
 
 void expect_rfc_token_verifies(const Key& key, Alg alg, std::string_view token) {
