@@ -312,4 +312,13 @@ std::optional<CompactJws> parse_compact(std::string_view token) {
                     std::move(*signature)};
 }
 
+TokenTime check_token_time(const boost::json::object& claims, std::int64_t now) {
+  const boost::json::value* exp = claims.if_contains("exp");
+  const boost::json::value* nbf = claims.if_contains("nbf");
+  if ((exp && !exp->is_int64()) || (nbf && !nbf->is_int64())) return TokenTime::malformed;
+  if (exp && exp->get_int64() != 0 && exp->get_int64() <= now) return TokenTime::expired;
+  if (nbf && nbf->get_int64() > now) return TokenTime::not_yet_valid;
+  return TokenTime::valid;
+}
+
 }  // namespace tessera::jose

@@ -2,6 +2,7 @@
 // JWS compact serialization (RFC 7515) on OpenSSL EVP.
 #include <boost/json/object.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,5 +37,11 @@ struct CompactJws {
 // JWS naming critical extensions the recipient does not understand must be
 // rejected; we implement none, and refusing here covers every verifier.
 std::optional<CompactJws> parse_compact(std::string_view token);
+
+// RFC 7519 §4.1.4, §4.1.5: `exp`, when present, must lie after `now`, and
+// `nbf` not after it; each must be an integer. 0 means absent, as Keycloak
+// reads both. No clock skew, as Keycloak allows none on its own tokens.
+enum class TokenTime { valid, malformed, expired, not_yet_valid };
+TokenTime check_token_time(const boost::json::object& claims, std::int64_t now);
 
 }  // namespace tessera::jose

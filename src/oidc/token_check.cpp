@@ -5,7 +5,7 @@
 namespace tessera::oidc {
 
 std::optional<LiveToken> parse_token(const RealmRequest& rr, std::string_view token) {
-  auto claims = verify_realm_token(rr.realm, token, rr.issuer, 0);  // exp checked by live_token
+  auto claims = verify_realm_token(rr.realm, token, rr.issuer, std::nullopt);  // times checked by live_token
   if (!claims) return std::nullopt;
   LiveToken t;
   t.typ = claim_string(*claims, "typ");
@@ -19,7 +19,7 @@ std::optional<LiveToken> parse_token(const RealmRequest& rr, std::string_view to
 std::optional<LiveToken> live_token(const RealmRequest& rr, std::string_view token, std::int64_t now) {
   auto t = parse_token(rr, token);
   if (!t || !t->client->enabled) return std::nullopt;
-  if (auto exp = claim_int(t->claims, "exp"); exp && exp <= now) return std::nullopt;
+  if (jose::check_token_time(t->claims, now) != jose::TokenTime::valid) return std::nullopt;
   store::Store& store = *rr.ctx.services().store;
   std::string jti = claim_string(t->claims, "jti");
   if (!jti.empty() && store.get_item("revoked-token", jti, now)) return std::nullopt;

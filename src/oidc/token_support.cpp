@@ -69,7 +69,7 @@ std::int64_t claim_int(const json::object& o, std::string_view key) {
 }
 
 std::optional<json::object> verify_realm_token(const store::RealmSnapshot& realm, std::string_view token,
-                                               std::string_view issuer, std::int64_t now) {
+                                               std::string_view issuer, std::optional<std::int64_t> now) {
   auto jws = jose::parse_compact(token);  // refuses a `crit` header too
   if (!jws) return std::nullopt;
   std::string alg_name = claim_string(jws->header, "alg");
@@ -87,8 +87,8 @@ std::optional<json::object> verify_realm_token(const store::RealmSnapshot& realm
   if (ec || !payload.is_object()) return std::nullopt;
   json::object claims = std::move(payload.get_object());
   if (claim_string(claims, "iss") != issuer) return std::nullopt;
-  if (auto exp = claims.find("exp"); exp != claims.end() && (!exp->value().is_int64() || exp->value().get_int64() <= now))
-    return std::nullopt;
+  auto time = jose::check_token_time(claims, now.value_or(0));
+  if (time == jose::TokenTime::malformed || (now && time != jose::TokenTime::valid)) return std::nullopt;
   return claims;
 }
 

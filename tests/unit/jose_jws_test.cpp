@@ -218,6 +218,17 @@ TEST(JoseJws, ParseCompactRefusesCritAndNonObjectHeaders) {
     EXPECT_FALSE(parse_compact(signed_with(header))) << header;
 }
 
+TEST(JoseJws, TokenTimeChecksExpAndNbfWithoutSkew) {
+  auto claims = [](const char* text) { return boost::json::parse(text).as_object(); };
+  EXPECT_EQ(check_token_time(claims("{}"), 1000), TokenTime::valid);
+  EXPECT_EQ(check_token_time(claims(R"({"exp":1001,"nbf":1000})"), 1000), TokenTime::valid);
+  EXPECT_EQ(check_token_time(claims(R"({"exp":1000})"), 1000), TokenTime::expired);
+  EXPECT_EQ(check_token_time(claims(R"({"nbf":1001})"), 1000), TokenTime::not_yet_valid);
+  EXPECT_EQ(check_token_time(claims(R"({"exp":0,"nbf":0})"), 1000), TokenTime::valid);  // 0: absent, as Keycloak reads it
+  for (const char* bad : {R"({"exp":"2000"})", R"({"nbf":"1"})", R"({"exp":1.5e3})", R"({"nbf":null})", R"({"exp":true})"})
+    EXPECT_EQ(check_token_time(claims(bad), 1000), TokenTime::malformed) << bad;
+}
+
 // ---------------------------------------------------------------- RFC examples
 
 void expect_rfc_token_verifies(const Key& key, Alg alg, std::string_view token) {
