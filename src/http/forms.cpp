@@ -296,6 +296,12 @@ std::optional<std::string_view> bearer_token(std::string_view header) {
   return token;
 }
 
+std::optional<std::string_view> bearer_credential(std::string_view header) {
+  auto rest = after_scheme(header, "bearer");
+  if (!rest || rest->empty()) return std::nullopt;
+  return rest;
+}
+
 std::string html_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());

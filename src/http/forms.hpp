@@ -106,6 +106,12 @@ std::optional<BasicCredentials> parse_basic_authorization(std::string_view heade
 // any letter case, exactly one space, token68 characters. A view into `header`.
 std::optional<std::string_view> bearer_token(std::string_view authorization_header);
 
+// Whatever follows "Bearer " (scheme in any letter case), token68 or not: for
+// endpoints that must refuse a malformed token as an invalid one (RFC 6750
+// §3.1 invalid_token) rather than as none sent. Nullopt when the scheme is
+// not Bearer or nothing follows it.
+std::optional<std::string_view> bearer_credential(std::string_view authorization_header);
+
 // Escapes & < > " ' / for text placed in HTML outside the template engine.
 std::string html_escape(std::string_view text);
 
