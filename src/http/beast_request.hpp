@@ -39,6 +39,21 @@ inline void limit_parser(BeastRequestParser& parser, const ServerLimits& limits)
   parser.body_limit(limits.body_limit);
 }
 
+// The refusal status for the transfer codings of a request whose header is
+// parsed (see transfer_encoding_status), or 0. Checked before any body byte is
+// read, so a body of unknown length is never taken for the next request.
+inline int framing_status(const BeastRequestParser& parser) {
+  namespace bhttp = boost::beast::http;
+  const BeastRequest& in = parser.get();
+  if (in.count(bhttp::field::transfer_encoding) == 0) return 0;
+  std::string codings;
+  for (auto [it, end] = in.equal_range(bhttp::field::transfer_encoding); it != end; ++it)
+    codings.append(it->value()).append(", ");
+  int status = transfer_encoding_status(codings, in.count(bhttp::field::content_length) > 0, in.version());
+  // Accepted only if Beast frames the body the same way: as chunked.
+  return status == 0 && !parser.chunked() ? 400 : status;
+}
+
 inline Method to_method(boost::beast::http::verb v) {
   using boost::beast::http::verb;
   switch (v) {
