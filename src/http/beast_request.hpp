@@ -32,8 +32,9 @@ class BeastHeaders final : public HeaderSource {
   const BeastRequest& r_;
 };
 
-// The limits every request is parsed under: over the header limit is 431,
-// over the body limit 413 (see parse_error_status in server.cpp).
+// The limits every request is parsed under: over the header limit is 431 (414
+// when the request line alone is over it), over the body limit 413 (see
+// parse_error_status in server.cpp).
 inline void limit_parser(BeastRequestParser& parser, const ServerLimits& limits) {
   parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
   parser.body_limit(limits.body_limit);

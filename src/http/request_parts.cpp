@@ -187,8 +187,13 @@ int transfer_encoding_status(std::string_view codings, bool has_content_length, 
   return others > 0 ? 501 : 0;                  // gzip, deflate...: not implemented here
 }
 
+bool request_line_within(std::string_view head, std::size_t limit) {
+  return head.substr(0, limit).find('\n') != std::string_view::npos;
+}
+
 Response refusal_response(int status) {
   const char* text = status == 431   ? "Request Header Fields Too Large"
+                     : status == 414 ? "URI Too Long"
                      : status == 413 ? "Content Too Large"
                      : status == 501 ? "Not Implemented"
                      : status == 500 ? "Internal Server Error"

@@ -41,6 +41,11 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag);
 // must never be read as the next request (request smuggling).
 int transfer_encoding_status(std::string_view codings, bool has_content_length, unsigned version);
 
+// True when the first `limit` bytes of `head` (a request as read so far)
+// hold the end of the request line. Tells a request line too long by itself
+// (414, RFC 9112 §3) from too many header fields (431).
+bool request_line_within(std::string_view head, std::size_t limit);
+
 // The JSON answer to a request refused before routing (framing or size).
 Response refusal_response(int status);
 

@@ -60,8 +60,14 @@ struct ListenerState {
 };
 
 // Status for a request that failed to parse, or -1 to close without answering.
-int parse_error_status(const beast::error_code& ec) {
-  if (ec == bhttp::error::header_limit) return 431;
+// Over the header limit, 414 if the request line alone did not fit: Beast sets
+// the target once it has parsed that line; until then the buffer starts with it.
+int parse_error_status(const beast::error_code& ec, const beast::flat_buffer& buffer,
+                       const BeastRequestParser& parser, std::size_t header_limit) {
+  if (ec == bhttp::error::header_limit) {
+    std::string_view head(static_cast<const char*>(buffer.data().data()), buffer.data().size());
+    return parser.get().target().empty() && !request_line_within(head, header_limit) ? 414 : 431;
+  }
   if (ec == bhttp::error::body_limit) return 413;
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == beast::error::timeout ||
       ec == asio::error::operation_aborted || ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -216,7 +222,7 @@ struct Server::Impl {
   template <class Stream>
   asio::awaitable<int> read_request(Stream& stream, beast::flat_buffer& buffer, BeastRequestParser& parser) {
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_value);
-    if (ec) co_return parse_error_status(ec);
+    if (ec) co_return parse_error_status(ec, buffer, parser, limits.header_limit);
     if (int status = framing_status(parser)) co_return status;
     const auto& in = parser.get();
     if (!parser.is_done() && beast::iequals(in[bhttp::field::expect], "100-continue")) {
@@ -225,7 +231,7 @@ struct Server::Impl {
       if (wec) co_return -1;
     }
     auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, as_value);
-    co_return bec ? parse_error_status(bec) : 0;
+    co_return bec ? parse_error_status(bec, buffer, parser, limits.header_limit) : 0;
   }
 
   template <class Stream>

@@ -14,7 +14,7 @@
 namespace tessera::http {
 
 struct ServerLimits {
-  std::size_t header_limit = 8 * 1024;   // request line + headers; over it -> 431
+  std::size_t header_limit = 8 * 1024;   // request line + headers; over it -> 431 (414: the line alone)
   std::size_t body_limit = 1024 * 1024;  // over it -> 413
   std::chrono::milliseconds read_timeout{30000};  // whole request, and keep-alive idle
   std::chrono::milliseconds drain_timeout{10000}; // after SIGTERM, in-flight requests get this long

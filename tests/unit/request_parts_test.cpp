@@ -89,7 +89,16 @@ TEST(TransferEncoding, OnlyAFinalSingleChunkedFramesARequest) {
   EXPECT_EQ(transfer_encoding_status("chunked", false, 10), 400);       // HTTP/1.0 has no chunked coding
 }
 
+TEST(RequestLine, WithinLimitTellsUriTooLongFromHeaderFields) {
+  EXPECT_TRUE(request_line_within("GET / HTTP/1.1\r\nHost: x\r\n", 8192));
+  std::string longer = "GET /?q=" + std::string(9000, 'a') + " HTTP/1.1\r\n";
+  EXPECT_FALSE(request_line_within(longer, 8192));
+  EXPECT_TRUE(request_line_within(longer, 10000));
+  EXPECT_FALSE(request_line_within("GET /partial", 8192));
+}
+
 TEST(Refusal, JsonBodiesForFramingStatuses) {
+  EXPECT_EQ(refusal_response(414).body, R"({"error":"invalid_request","error_description":"URI Too Long"})");
   EXPECT_EQ(refusal_response(501).status, 501);
   EXPECT_EQ(refusal_response(500).body, R"({"error":"server_error","error_description":"Internal Server Error"})");
 }
