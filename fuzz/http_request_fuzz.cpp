@@ -1,5 +1,5 @@
 // HTTP/1.1 request parsing as the server does it: Beast's request_parser under
-// the server's limits, then to_request (target, Host, proxy headers), the
+// the server's limits and framing checks, then to_request (target, Host, proxy headers), the
 // --http-relative-path prefix, routing, and the header and parameter helpers
 // every handler uses. Pipelined requests are parsed one after the other from
 // the same bytes, as a keep-alive connection reads them.
@@ -82,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     boost::beast::error_code ec;
     std::size_t used = feed(parser, input, ec);
     if (ec || !parser.is_done()) break;  // the server answers 400/413/431 and closes
+    if (http::framing_status(parser) != 0) break;  // the server answers 400/501 and closes
     const http::BeastRequest& in = parser.get();
     http::BeastHeaders headers(in);
     http::Request req;

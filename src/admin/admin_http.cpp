@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/registration.hpp"
+#include "http/forms.hpp"
+#include "http/utf8.hpp"
 #include "jose/jws.hpp"
 #include "login/worker_pool.hpp"
 #include "oidc/authorize.hpp"
@@ -93,12 +95,13 @@ bool Caller::may_view_any(std::string_view target_realm) const {
 
 std::string AdminCall::realm_url() const { return base + "/admin/realms/" + (realm ? realm->realm().name : ""); }
 
+// Both may echo request values (names, ids), which may be any bytes; JSON must be UTF-8.
 void answer_error(http::Response& res, int status, std::string_view error) {
-  res.json(status, json::serialize(json::object{{"error", error}}));
+  res.json(status, json::serialize(json::object{{"error", http::to_valid_utf8(error)}}));
 }
 
 void answer_message(http::Response& res, int status, std::string_view message) {
-  res.json(status, json::serialize(json::object{{"errorMessage", message}}));
+  res.json(status, json::serialize(json::object{{"errorMessage", http::to_valid_utf8(message)}}));
 }
 
 void answer_json(http::Response& res, const json::value& body, int status) { res.json(status, json::serialize(body)); }
@@ -175,6 +178,8 @@ void admin_route(http::Router& router, oidc::OidcContext& ctx, http::Method meth
     if (!caller) return answer_error(res, 401, "HTTP 401 Unauthorized");
     std::string base;
     if (!ctx.base_url(req, base)) return answer_error(res, 400, "Invalid Host header");
+    // A query that does not parse (e.g. "email=%zz") must never read as no filter at all.
+    if (!http::Params::parse(req.query)) return answer_error(res, 400, "HTTP 400 Bad Request");
     AdminCall call{ctx, req, res, std::move(*caller), std::move(base), nullptr};
     if (names_realm) {
       call.realm = ctx.realms().get(req.params[0]);

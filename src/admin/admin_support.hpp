@@ -10,7 +10,7 @@
 
 namespace tessera::admin {
 
-// The query string's parameters (empty when it does not parse).
+// The query string's parameters (admin_route has refused a query that does not parse).
 http::Params query_of(const AdminCall& call);
 // `first`/`max` applied (Keycloak: max defaults to 100 for users, everything otherwise).
 boost::json::array page(std::vector<boost::json::value>& all, const http::Params& q, std::size_t default_max = SIZE_MAX);

@@ -32,11 +32,27 @@ class BeastHeaders final : public HeaderSource {
   const BeastRequest& r_;
 };
 
-// The limits every request is parsed under: over the header limit is 431,
-// over the body limit 413 (see parse_error_status in server.cpp).
+// The limits every request is parsed under: over the header limit is 431 (414
+// when the request line alone is over it), over the body limit 413 (see
+// parse_error_status in server.cpp).
 inline void limit_parser(BeastRequestParser& parser, const ServerLimits& limits) {
   parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
   parser.body_limit(limits.body_limit);
+}
+
+// The refusal status for the transfer codings of a request whose header is
+// parsed (see transfer_encoding_status), or 0. Checked before any body byte is
+// read, so a body of unknown length is never taken for the next request.
+inline int framing_status(const BeastRequestParser& parser) {
+  namespace bhttp = boost::beast::http;
+  const BeastRequest& in = parser.get();
+  if (in.count(bhttp::field::transfer_encoding) == 0) return 0;
+  std::string codings;
+  for (auto [it, end] = in.equal_range(bhttp::field::transfer_encoding); it != end; ++it)
+    codings.append(it->value()).append(", ");
+  int status = transfer_encoding_status(codings, in.count(bhttp::field::content_length) > 0, in.version());
+  // Accepted only if Beast frames the body the same way: as chunked.
+  return status == 0 && !parser.chunked() ? 400 : status;
 }
 
 inline Method to_method(boost::beast::http::verb v) {

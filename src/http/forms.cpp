@@ -191,36 +191,6 @@ std::optional<std::string> Params::first_duplicate_of(std::initializer_list<std:
   return std::nullopt;
 }
 
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    // RFC 3629 §4: the lead byte fixes the length and the range of the
-    // second byte, which is what excludes overlongs, surrogates and > U+10FFFF.
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c == 0xE0) len = 3, lo = 0xA0;
-    else if (c == 0xED) len = 3, hi = 0x9F;
-    else if (c >= 0xE1 && c <= 0xEF) len = 3;
-    else if (c == 0xF0) len = 4, lo = 0x90;
-    else if (c >= 0xF1 && c <= 0xF3) len = 4;
-    else if (c == 0xF4) len = 4, hi = 0x8F;
-    else return false;
-    if (s.size() - i < len) return false;
-    auto second = static_cast<unsigned char>(s[i + 1]);
-    if (second < lo || second > hi) return false;
-    for (std::size_t k = 2; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += len;
-  }
-  return true;
-}
-
 std::optional<std::string> form_decode(std::string_view component) {
   std::string out;
   if (!form_decode_into(component, out)) return std::nullopt;
@@ -324,6 +294,12 @@ std::optional<std::string_view> bearer_token(std::string_view header) {
   while (i < token.size() && token[i] == '=') ++i;
   if (i != token.size()) return std::nullopt;
   return token;
+}
+
+std::optional<std::string_view> bearer_credential(std::string_view header) {
+  auto rest = after_scheme(header, "bearer");
+  if (!rest || rest->empty()) return std::nullopt;
+  return rest;
 }
 
 std::string html_escape(std::string_view text) {

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/utf8.hpp"  // valid_utf8, for the decoded values
+
 namespace tessera::http {
 
 using ParamList = std::vector<std::pair<std::string, std::string>>;
@@ -49,10 +51,6 @@ class Params {
  private:
   ParamList entries_;
 };
-
-// Well-formed UTF-8 per RFC 3629: no overlong forms, surrogates or code
-// points above U+10FFFF. NUL is valid UTF-8; reject it separately if needed.
-bool valid_utf8(std::string_view text);
 
 // Decodes one urlencoded component ('+' is a space, %XX a byte); nullopt on
 // an invalid escape.
@@ -107,6 +105,12 @@ std::optional<BasicCredentials> parse_basic_authorization(std::string_view heade
 // The token from "Authorization: Bearer <token>" (RFC 6750 §2.1): scheme in
 // any letter case, exactly one space, token68 characters. A view into `header`.
 std::optional<std::string_view> bearer_token(std::string_view authorization_header);
+
+// Whatever follows "Bearer " (scheme in any letter case), token68 or not: for
+// endpoints that must refuse a malformed token as an invalid one (RFC 6750
+// §3.1 invalid_token) rather than as none sent. Nullopt when the scheme is
+// not Bearer or nothing follows it.
+std::optional<std::string_view> bearer_credential(std::string_view authorization_header);
 
 // Escapes & < > " ' / for text placed in HTML outside the template engine.
 std::string html_escape(std::string_view text);

@@ -155,6 +155,55 @@ bool etag_matches(std::string_view header, std::string_view etag) {
   return false;
 }
 
+namespace {
+
+bool is_chunked(std::string_view coding) {
+  constexpr std::string_view kChunked = "chunked";
+  if (coding.size() != kChunked.size()) return false;
+  for (std::size_t i = 0; i < coding.size(); ++i)
+    if ((coding[i] | 0x20) != kChunked[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+int transfer_encoding_status(std::string_view codings, bool has_content_length, unsigned version) {
+  // Both headers, or HTTP/1.0 (which has no chunked coding), leave two
+  // readings of where the body ends: the classic smuggling set-up.
+  if (has_content_length || version < 11) return 400;
+  std::size_t chunked = 0, others = 0;
+  bool last_chunked = false;
+  while (!codings.empty()) {
+    std::size_t comma = codings.find(',');
+    std::string_view item = trim(codings.substr(0, comma));
+    if (!item.empty()) {  // RFC 9110 §5.6.1: empty list elements do not count
+      last_chunked = is_chunked(item);
+      (last_chunked ? chunked : others)++;
+    }
+    if (comma == std::string_view::npos) break;
+    codings.remove_prefix(comma + 1);
+  }
+  if (!last_chunked || chunked > 1) return 400;  // RFC 9112 §6.3 item 4; §7.1 forbids chunked twice
+  return others > 0 ? 501 : 0;                  // gzip, deflate...: not implemented here
+}
+
+bool request_line_within(std::string_view head, std::size_t limit) {
+  return head.substr(0, limit).find('\n') != std::string_view::npos;
+}
+
+Response refusal_response(int status) {
+  const char* text = status == 431   ? "Request Header Fields Too Large"
+                     : status == 414 ? "URI Too Long"
+                     : status == 413 ? "Content Too Large"
+                     : status == 501 ? "Not Implemented"
+                     : status == 500 ? "Internal Server Error"
+                                     : "Bad Request";
+  const char* error = status == 500 ? "server_error" : "invalid_request";
+  Response res;
+  res.json(status, std::string(R"({"error":")") + error + R"(","error_description":")" + text + "\"}");
+  return res;
+}
+
 std::string_view http_date() {
   thread_local std::time_t cached_second = 0;
   thread_local char text[40];

@@ -32,6 +32,23 @@ void apply_proxy_headers(bool forwarded_rfc7239, Request& req, std::string& host
 // If-None-Match against an entity tag with the weak comparison of RFC 9110 §13.1.2.
 bool etag_matches(std::string_view if_none_match, std::string_view etag);
 
+// RFC 9112 §6.1, §6.3: what to answer a request whose Transfer-Encoding
+// fields (joined by ", ") say `codings`, or 0 when its framing is usable:
+// the single coding "chunked", no Content-Length, HTTP/1.1. 400 when the
+// length cannot be determined (final coding not chunked, chunked twice,
+// Content-Length as well, HTTP/1.0); 501 for a coding before chunked, as we
+// implement none. Either way the connection must close: the body's bytes
+// must never be read as the next request (request smuggling).
+int transfer_encoding_status(std::string_view codings, bool has_content_length, unsigned version);
+
+// True when the first `limit` bytes of `head` (a request as read so far)
+// hold the end of the request line. Tells a request line too long by itself
+// (414, RFC 9112 §3) from too many header fields (431).
+bool request_line_within(std::string_view head, std::size_t limit);
+
+// The JSON answer to a request refused before routing (framing or size).
+Response refusal_response(int status);
+
 // IMF-fixdate of the current second, cached per thread.
 std::string_view http_date();
 

@@ -58,14 +58,20 @@ struct ListenerState {
   std::unique_ptr<asio::ssl::context> ssl;
 };
 
-// Status for a request that failed to parse, or 0 to close without answering.
-int parse_error_status(const beast::error_code& ec) {
-  if (ec == bhttp::error::header_limit) return 431;
+// Status for a request that failed to parse, or -1 to close without answering.
+// Over the header limit, 414 if the request line alone did not fit: Beast sets
+// the target once it has parsed that line; until then the buffer starts with it.
+int parse_error_status(const beast::error_code& ec, const beast::flat_buffer& buffer,
+                       const BeastRequestParser& parser, std::size_t header_limit) {
+  if (ec == bhttp::error::header_limit) {
+    std::string_view head(static_cast<const char*>(buffer.data().data()), buffer.data().size());
+    return parser.get().target().empty() && !request_line_within(head, header_limit) ? 414 : 431;
+  }
   if (ec == bhttp::error::body_limit) return 413;
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == beast::error::timeout ||
       ec == asio::error::operation_aborted || ec == asio::error::eof || ec == asio::error::connection_reset ||
       ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)
-    return 0;
+    return -1;
   return 400;
 }
 
@@ -108,17 +114,6 @@ BeastResponse to_beast(Response&& res, bool head, bool keep_alive, bool secure,
   if (!head) out.body() = std::move(res.body);
   out.content_length(size);
   return out;
-}
-
-Response error_response(int status) {
-  Response res;
-  const char* text = status == 431   ? "Request Header Fields Too Large"
-                     : status == 413 ? "Content Too Large"
-                     : status == 500 ? "Internal Server Error"
-                                     : "Bad Request";
-  const char* error = status == 500 ? "server_error" : "invalid_request";
-  res.json(status, std::string(R"({"error":")") + error + R"(","error_description":")" + text + "\"}");
-  return res;
 }
 
 }  // namespace
@@ -209,7 +204,7 @@ struct Server::Impl {
   template <class Stream>
   asio::awaitable<void> answer_parse_error(Stream& stream, const Listener& l, int status, bool secure) {
     auto t0 = std::chrono::steady_clock::now();
-    BeastResponse out = to_beast(error_response(status), false, false, secure);
+    BeastResponse out = to_beast(refusal_response(status), false, false, secure);
     notify(l, nullptr, status, npos, t0);
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
     auto [ec, n] = co_await bhttp::async_write(stream, out, as_value);
@@ -222,33 +217,36 @@ struct Server::Impl {
   }
 
   // Reads one request: header first, so that "Expect: 100-continue" gets its
-  // interim answer before the client sends the body. A keep-alive connection
-  // may idle for read_timeout; from a request's first byte the whole request
-  // must arrive within read_timeout and its header within header_timeout
-  // (slowloris). A connection's first request counts from the accept.
+  // interim answer before the client sends the body, and so that a body of
+  // unknown length is refused before any of it is read. A keep-alive
+  // connection may idle for read_timeout; from a request's first byte the
+  // whole request must arrive within read_timeout and its header within
+  // header_timeout (slowloris). A connection's first request counts from the
+  // accept. 0 when the request is in, else the status to answer before
+  // closing (-1: close silently).
   template <class Stream>
-  asio::awaitable<beast::error_code> read_request(Stream& stream, beast::flat_buffer& buffer,
-                                                  BeastRequestParser& parser, bool first) {
+  asio::awaitable<int> read_request(Stream& stream, beast::flat_buffer& buffer, BeastRequestParser& parser, bool first) {
     auto& socket = beast::get_lowest_layer(stream);
     if (!first && buffer.size() == 0) {
       socket.expires_after(limits.read_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), as_value);
-      if (ec) co_return ec;
+      if (ec) co_return -1;
       buffer.commit(n);
     }
     auto start = std::chrono::steady_clock::now();
     socket.expires_at(start + std::min(limits.header_timeout, limits.read_timeout));
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_value);
-    if (ec) co_return ec;
+    if (ec) co_return parse_error_status(ec, buffer, parser, limits.header_limit);
+    if (int status = framing_status(parser)) co_return status;
     socket.expires_at(start + limits.read_timeout);
     const auto& in = parser.get();
     if (!parser.is_done() && beast::iequals(in[bhttp::field::expect], "100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, in.version()};
       auto [wec, wn] = co_await bhttp::async_write(stream, cont, as_value);
-      if (wec) co_return wec;
+      if (wec) co_return -1;
     }
     auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, as_value);
-    co_return bec;
+    co_return bec ? parse_error_status(bec, buffer, parser, limits.header_limit) : 0;
   }
 
   template <class Stream>
@@ -256,9 +254,8 @@ struct Server::Impl {
                                   const std::string& remote, const std::string& local, bool secure, bool first) {
     BeastRequestParser parser;
     limit_parser(parser, limits);
-    beast::error_code ec = co_await read_request(stream, buffer, parser, first);
-    if (ec) {
-      if (int status = parse_error_status(ec)) co_await answer_parse_error(stream, l, status, secure);
+    if (int refused = co_await read_request(stream, buffer, parser, first)) {
+      if (refused > 0) co_await answer_parse_error(stream, l, refused, secure);
       co_return false;
     }
     entry.busy = true;
@@ -269,7 +266,7 @@ struct Server::Impl {
     RequestStorage storage;
     bool well_formed = to_request(in, headers, l, remote, local, secure, req, storage);
     Response res;
-    if (!well_formed) res = error_response(400);
+    if (!well_formed) res = refusal_response(400);
     else if (!strip_prefix(req, l.path_prefix)) res.json(404, R"({"error":"Unable to find matching target resource method"})");
     else co_await dispatch(l, req, res);
     bool keep = well_formed && in.keep_alive() && !draining.load(std::memory_order_relaxed);
@@ -278,7 +275,7 @@ struct Server::Impl {
       out = to_beast(std::move(res), req.method == Method::HEAD, keep, req.secure, limits.read_timeout);
     } catch (const std::exception& e) {  // e.g. a header value over Beast's limit
       spdlog::error("response for {} could not be built: {}", req.path, e.what());
-      out = to_beast(error_response(500), false, false, req.secure);
+      out = to_beast(refusal_response(500), false, false, req.secure);
     }
     int status = out.result_int();
     // Observed before the write, so that a client which has its answer also

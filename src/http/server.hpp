@@ -14,7 +14,7 @@
 namespace tessera::http {
 
 struct ServerLimits {
-  std::size_t header_limit = 8 * 1024;   // request line + headers; over it -> 431
+  std::size_t header_limit = 8 * 1024;   // request line + headers; over it -> 431 (414: the line alone)
   std::size_t body_limit = 1024 * 1024;  // over it -> 413
   // Keep-alive idle; a whole request from its first byte; a write.
   std::chrono::milliseconds read_timeout{30000};

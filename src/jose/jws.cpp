@@ -1,5 +1,6 @@
 #include "jose/jws.hpp"
 
+#include <boost/json/parse.hpp>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/rsa.h>
@@ -304,7 +305,20 @@ std::optional<CompactJws> parse_compact(std::string_view token) {
   auto payload = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   auto signature = base64url_decode(token.substr(dot2 + 1));
   if (!header || !payload || !signature) return std::nullopt;
-  return CompactJws{std::move(*header), std::move(*payload), token.substr(0, dot2), std::move(*signature)};
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(*header, ec);
+  if (ec || !parsed.is_object() || parsed.get_object().contains("crit")) return std::nullopt;
+  return CompactJws{std::move(*header), std::move(parsed.get_object()), std::move(*payload), token.substr(0, dot2),
+                    std::move(*signature)};
+}
+
+TokenTime check_token_time(const boost::json::object& claims, std::int64_t now) {
+  const boost::json::value* exp = claims.if_contains("exp");
+  const boost::json::value* nbf = claims.if_contains("nbf");
+  if ((exp && !exp->is_int64()) || (nbf && !nbf->is_int64())) return TokenTime::malformed;
+  if (exp && exp->get_int64() != 0 && exp->get_int64() <= now) return TokenTime::expired;
+  if (nbf && nbf->get_int64() > now) return TokenTime::not_yet_valid;
+  return TokenTime::valid;
 }
 
 }  // namespace tessera::jose

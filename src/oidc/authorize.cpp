@@ -283,7 +283,7 @@ void serve_authorize(OidcContext& ctx
   // id_token_hint (OIDC Core 3.1.2.1): an expired one is fine; a forged one is an error.
   std::string hint_sub;
   if (auto hint = params->get("id_token_hint"); hint && !hint->empty()) {
-    auto claims = verify_realm_token(rr->realm, *hint, rr->issuer, 0);
+    auto claims = verify_realm_token(rr->realm, *hint, rr->issuer, std::nullopt);
     if (!claims || claim_string(*claims, "typ") != "ID") return answer_error(res, ar, "invalid_request", "Invalid IDToken", rr->issuer);
     hint_sub = claim_string(*claims, "sub");
   }

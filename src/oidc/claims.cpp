@@ -86,14 +86,14 @@ void put_other(json::object& o, json::object other) {
     if (!o.contains(kv.key())) o[kv.key()] = std::move(kv.value());
 }
 
-std::string access_jti(const TokenInput& in) {
-  std::string prefix = in.grant_prefix;
-  if (lightweight_client(in.client) && prefix.size() == 6 && prefix.compare(2, 2, "rt") == 0) prefix[2] = 'l';
+}  // namespace
+
+std::string new_access_jti(const model::Client& client, std::string_view grant_prefix) {
+  std::string prefix(grant_prefix);
+  if (lightweight_client(client) && prefix.size() == 6 && prefix.compare(2, 2, "rt") == 0) prefix[2] = 'l';
   std::string uuid = jose::random_uuid();
   return prefix.empty() ? uuid : prefix + ":" + uuid;
 }
-
-}  // namespace
 
 std::vector<const model::ClientScope*> granted_scopes(const store::RealmSnapshot& realm, const model::Client& client,
                                                       std::string_view requested_scope) {
@@ -129,7 +129,7 @@ json::object access_token_claims(const TokenInput& in, std::int64_t exp) {
   if (exp != 0) o["exp"] = exp;
   o["iat"] = in.now;
   if (d.auth_time) o["auth_time"] = *d.auth_time;
-  o["jti"] = access_jti(in);
+  o["jti"] = in.access_jti.empty() ? new_access_jti(in.client, in.grant_prefix) : in.access_jti;
   o["iss"] = in.issuer;
   put_aud(o, "aud", d.aud);
   if (d.sub) o["sub"] = *d.sub;

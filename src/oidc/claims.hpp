@@ -49,7 +49,14 @@ struct TokenInput {
   // relative redirect URIs resolve against for web origins "+". Empty: the
   // issuer without its "/realms/{name}" suffix.
   std::string base_url{};
+  // The access token's jti when the issuer chose it beforehand (to record
+  // what a code issued); empty: a fresh one (see new_access_jti).
+  std::string access_jti{};
 };
+
+// A fresh access-token jti: the grant prefix (its "rt" part "lt" for a
+// lightweight client), ':', a random UUID.
+std::string new_access_jti(const model::Client& client, std::string_view grant_prefix);
 
 // The client scopes a request gets: the client's default scopes always, its
 // optional scopes when `requested_scope` (space separated) names them. Unknown

@@ -58,11 +58,12 @@ std::int64_t touch_step(const model::Realm& realm, const model::UserSession& ses
 void grant_refresh_token(GrantRequest& g) {
   auto token = g.form.get("refresh_token");
   if (!token) return oauth_error(g.res, 400, "invalid_request", "Missing parameter: refresh_token");
-  // verify_realm_token checks `exp` too; tell an expired token apart for Keycloak's message.
-  auto claims = verify_realm_token(g.rr.realm, *token, g.rr.issuer, 0);
+  // Times checked apart: an expired or not yet valid token has Keycloak's own message.
+  auto claims = verify_realm_token(g.rr.realm, *token, g.rr.issuer, std::nullopt);
   std::string typ = claims ? claim_string(*claims, "typ") : "";
   if (!claims || (typ != "Refresh" && typ != "Offline")) return oauth_error(g.res, 400, "invalid_grant", "Invalid refresh token");
-  if (auto exp = claim_int(*claims, "exp"); exp && exp <= g.now) return oauth_error(g.res, 400, "invalid_grant", "Token is not active");
+  if (jose::check_token_time(*claims, g.now) != jose::TokenTime::valid)
+    return oauth_error(g.res, 400, "invalid_grant", "Token is not active");
   if (claim_string(*claims, "azp") != g.client.client_id)
     return oauth_error(g.res, 400, "invalid_grant", "Invalid refresh token. Token client and authorized client don't match");
   store::Store& store = *g.rr.ctx.services().store;

@@ -85,7 +85,7 @@ void serve_logout(OidcContext& ctx, const http::Request& req, http::Response& re
   std::string hinted_session;
   if (!hint.empty()) {
     // An expired ID token is still a fine hint; its signature and issuer are not negotiable.
-    auto claims = verify_realm_token(rr->realm, hint, rr->issuer, 0);
+    auto claims = verify_realm_token(rr->realm, hint, rr->issuer, std::nullopt);
     if (!claims || claim_string(*claims, "typ") != "ID") return answer_error_page(*rr, res, "invalidParameterMessage", "id_token_hint");
     std::string azp = claim_string(*claims, "azp");
     if (!client_id.empty() && client_id != azp) return answer_error_page(*rr, res, "invalidParameterMessage", "client_id");

@@ -34,11 +34,10 @@ std::optional<json::object> Sso::verified(std::string_view token, std::string_vi
   if (ec || !v.is_object()) return std::nullopt;
   const auto& o = v.get_object();
   auto t = o.find("typ");
-  auto exp = o.find("exp");
   auto iss = o.find("iss");
   if (t == o.end() || !t->value().is_string() || t->value().get_string() != typ) return std::nullopt;
   if (iss == o.end() || !iss->value().is_string() || iss->value().get_string() != issuer_) return std::nullopt;
-  if (exp != o.end() && (!exp->value().is_int64() || exp->value().get_int64() <= now_seconds())) return std::nullopt;
+  if (jose::check_token_time(o, now_seconds()) != jose::TokenTime::valid) return std::nullopt;
   return o;
 }
 

@@ -33,7 +33,7 @@ bool load_token_state(const RealmRequest& rr, store::Store& store, LiveToken& t,
 }  // namespace
 
 std::optional<LiveToken> parse_token(const RealmRequest& rr, std::string_view token) {
-  auto claims = verify_realm_token(rr.realm, token, rr.issuer, 0);  // exp checked by live_token
+  auto claims = verify_realm_token(rr.realm, token, rr.issuer, std::nullopt);  // times checked by live_token
   if (!claims) return std::nullopt;
   LiveToken t;
   t.typ = claim_string(*claims, "typ");
@@ -48,7 +48,7 @@ std::optional<LiveToken> live_token(const RealmRequest& rr, std::string_view tok
                                     bool with_client_session) {
   auto t = parse_token(rr, token);
   if (!t || !t->client->enabled) return std::nullopt;
-  if (auto exp = claim_int(t->claims, "exp"); exp && exp <= now) return std::nullopt;
+  if (jose::check_token_time(t->claims, now) != jose::TokenTime::valid) return std::nullopt;
   store::Store& store = *rr.ctx.services().store;
   bool live = false;
   store.reading([&] { live = load_token_state(rr, store, *t, now, with_client_session); });

@@ -78,6 +78,7 @@ PreparedIssue prepare_issue(const IssueRequest& in) {
   p.scopes = granted_scopes(in.rr.realm, in.client, in.scope);
   Lifetimes life = lifetimes(in);
   p.access_exp = life.access_exp;
+  p.access_jti = new_access_jti(in.client, in.grant_prefix);
   auto access_alg = client_alg(in, "access.token.signed.response.alg");
   auto id_alg = client_alg(in, "id.token.signed.response.alg");
   // Checked here so that nothing is written for tokens that cannot be signed.
@@ -115,6 +116,7 @@ IssueResult sign_issue(const IssueRequest& in, const PreparedIssue& p) {
   IssueResult no_key{500, "server_error", "No key for the client's signature algorithm", {}};
   TokenInput t{in.rr.realm, in.client, in.user, &in.session, p.scopes, in.scope, in.rr.issuer, in.now, in.nonce,
                in.browser_login, in.acr, in.grant_prefix, in.rr.base};
+  t.access_jti = p.access_jti;
   std::string access, id_token, refresh;
   if (!sign(in, p.access_alg, access_token_claims(t, p.access_exp), access)) return no_key;
   bool openid = has_scope(in.scope, "openid");

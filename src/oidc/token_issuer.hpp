@@ -53,6 +53,7 @@ struct PreparedIssue {
   std::optional<model::UserSession> offline;
   bool with_refresh = false;
   std::string refresh_jti;
+  std::string access_jti;  // chosen here, so that the caller can record it before signing
 };
 PreparedIssue prepare_issue(const IssueRequest& in);
 IssueResult sign_issue(const IssueRequest& in, const PreparedIssue& prepared);

@@ -3,14 +3,16 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "http/utf8.hpp"
 #include "oidc/redirect_uri.hpp"
 
 namespace tessera::oidc {
 namespace json = boost::json;
 
 void oauth_error(http::Response& res, int status, std::string_view error, std::string_view description) {
-  json::object o{{"error", error}};
-  if (!description.empty()) o["error_description"] = description;
+  // Descriptions echo request values ("Invalid scopes: ..."), which may be any bytes; JSON must be UTF-8.
+  json::object o{{"error", http::to_valid_utf8(error)}};
+  if (!description.empty()) o["error_description"] = http::to_valid_utf8(description);
   res.json(status, json::serialize(o));
   res.set_header("Cache-Control", "no-store");
   res.set_header("Pragma", "no-cache");
@@ -67,14 +69,11 @@ std::int64_t claim_int(const json::object& o, std::string_view key) {
 }
 
 std::optional<json::object> verify_realm_token(const store::RealmSnapshot& realm, std::string_view token,
-                                               std::string_view issuer, std::int64_t now) {
-  auto jws = jose::parse_compact(token);
+                                               std::string_view issuer, std::optional<std::int64_t> now) {
+  auto jws = jose::parse_compact(token);  // refuses a `crit` header too
   if (!jws) return std::nullopt;
-  boost::system::error_code ec;
-  json::value header = json::parse(jws->header_json, ec);
-  if (ec || !header.is_object()) return std::nullopt;
-  std::string alg_name = claim_string(header.get_object(), "alg");
-  std::string kid = claim_string(header.get_object(), "kid");
+  std::string alg_name = claim_string(jws->header, "alg");
+  std::string kid = claim_string(jws->header, "kid");
   auto alg = jose::alg_from_name(alg_name);  // "none" and unknown names never verify
   if (!alg) return std::nullopt;
   const store::ActiveKey* key = nullptr;
@@ -83,12 +82,13 @@ std::optional<json::object> verify_realm_token(const store::RealmSnapshot& realm
   // The key's own algorithm decides: an RSA public key can never verify an HS256 token.
   if (!key || !jose::alg_fits_key(*alg, key->key)) return std::nullopt;
   if (!jose::verify_raw(key->key, *alg, jws->signing_input, jws->signature)) return std::nullopt;
+  boost::system::error_code ec;
   json::value payload = json::parse(jws->payload, ec);
   if (ec || !payload.is_object()) return std::nullopt;
   json::object claims = std::move(payload.get_object());
   if (claim_string(claims, "iss") != issuer) return std::nullopt;
-  if (auto exp = claims.find("exp"); exp != claims.end() && (!exp->value().is_int64() || exp->value().get_int64() <= now))
-    return std::nullopt;
+  auto time = jose::check_token_time(claims, now.value_or(0));
+  if (time == jose::TokenTime::malformed || (now && time != jose::TokenTime::valid)) return std::nullopt;
   return claims;
 }
 

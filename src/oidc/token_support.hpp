@@ -17,9 +17,11 @@ void oauth_error(http::Response& res, int status, std::string_view error, std::s
 
 // A JWS this realm signed, verified with the key its `kid` names (or, for
 // HS512 internal tokens, the realm HMAC key); claims, or nullopt. Checks
-// `exp` (when present) and `iss`.
+// `iss`, and `exp` and `nbf` against `now` (jose::check_token_time); with
+// `now` nullopt only their form, for callers that tell an inactive token
+// apart or accept one (revocation, id_token_hint).
 std::optional<boost::json::object> verify_realm_token(const store::RealmSnapshot& realm, std::string_view token,
-                                                      std::string_view issuer, std::int64_t now);
+                                                      std::string_view issuer, std::optional<std::int64_t> now);
 
 // CORS for browser clients (keycloak-compat §2): the request's Origin is
 // allowed when the client's webOrigins name it, hold "*", or hold "+" and

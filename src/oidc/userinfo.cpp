@@ -30,7 +30,9 @@ void refuse(http::Response& res, const std::string& realm, int status, std::stri
 std::optional<std::string> bearer(const http::Request& req) {
   std::string_view header = req.header("authorization");
   if (!header.empty()) {
-    auto token = http::bearer_token(header);
+    // Not bearer_token: a credential outside token68 syntax (e.g. '=' inside
+    // a JWT) was still sent, and is refused as invalid_token, not as none.
+    auto token = http::bearer_credential(header);
     return token ? std::optional<std::string>(std::string(*token)) : std::nullopt;
   }
   if (req.method == http::Method::POST) {

@@ -61,25 +61,44 @@ struct ThreadCache {
 thread_local ThreadCache t_cache;
 }  // namespace
 
-RealmCache::RealmCache(Store& store) : store_(store), instance_(next_instance.fetch_add(1)) {
-  std::lock_guard lock(mu_);
-  refresh_names_locked();
-}
+RealmCache::RealmCache(Store& store) : store_(store), instance_(next_instance.fetch_add(1)) { refresh_names(); }
 
-void RealmCache::refresh_names_locked() {
+// The store is read without mu_ held, here and in load(): writers invalidate
+// while holding the store's transaction lock (partial import edits the realm
+// inside its own transaction), so a cache miss waiting for the store under mu_
+// would deadlock against them (found by ThreadSanitizer as a lock-order
+// inversion). Tickets keep a slow, older read from replacing a newer one.
+void RealmCache::refresh_names() {
+  std::uint64_t ticket = 0;
+  {
+    std::lock_guard lock(mu_);
+    ticket = ++names_requested_;
+  }
   auto names = std::make_shared<NameSet>();
   for (auto& n : store_.realm_names()) names->insert(std::move(n));
-  names_ = std::move(names);
+  std::lock_guard lock(mu_);
+  if (ticket > names_installed_) {
+    names_ = std::move(names);
+    names_installed_ = ticket;
+  }
 }
 
-std::shared_ptr<const RealmSnapshot> RealmCache::load_locked(const std::string& name) {
-  if (auto it = loaded_.find(name); it != loaded_.end()) return it->second;
-  if (!names_->count(name)) return nullptr;
+std::shared_ptr<const RealmSnapshot> RealmCache::load(const std::string& name) {
+  std::uint64_t gen = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = loaded_.find(name); it != loaded_.end()) return it->second;
+    if (!names_->count(name)) return nullptr;
+    gen = generation_.load(std::memory_order_acquire);
+  }
   auto bundle = store_.load_realm_config(name);
   if (!bundle) return nullptr;
   auto snap = make_snapshot(std::move(*bundle));
-  loaded_[name] = snap;
-  return snap;
+  std::lock_guard lock(mu_);
+  // An invalidation while we read may mean the snapshot predates the change:
+  // serve it to this request, which began before, but do not keep it.
+  if (generation_.load(std::memory_order_acquire) != gen) return snap;
+  return loaded_.emplace(name, std::move(snap)).first->second;  // another thread's equal load may have won
 }
 
 const RealmSnapshot* RealmCache::find(std::string_view name) {
@@ -93,19 +112,12 @@ const RealmSnapshot* RealmCache::find(std::string_view name) {
   auto known = t_cache.names->find(name);
   if (known == t_cache.names->end()) return nullptr;
   if (auto it = t_cache.realms.find(*known); it != t_cache.realms.end()) return it->second.get();
-  std::shared_ptr<const RealmSnapshot> snap;
-  {
-    std::lock_guard lock(mu_);
-    snap = load_locked(*known);
-  }
+  std::shared_ptr<const RealmSnapshot> snap = load(*known);
   if (!snap) return nullptr;
   return t_cache.realms.emplace(*known, std::move(snap)).first->second.get();
 }
 
-std::shared_ptr<const RealmSnapshot> RealmCache::get(std::string_view name) {
-  std::lock_guard lock(mu_);
-  return load_locked(std::string(name));
-}
+std::shared_ptr<const RealmSnapshot> RealmCache::get(std::string_view name) { return load(std::string(name)); }
 
 void RealmCache::invalidate(std::string_view name) {
   std::lock_guard lock(mu_);
@@ -114,9 +126,9 @@ void RealmCache::invalidate(std::string_view name) {
 }
 
 void RealmCache::invalidate_all() {
+  refresh_names();
   std::lock_guard lock(mu_);
   loaded_.clear();
-  refresh_names_locked();
   generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 

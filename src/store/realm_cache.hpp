@@ -51,16 +51,18 @@ class RealmCache {
   void invalidate_all();                   // realms created or removed
 
  private:
-  std::shared_ptr<const RealmSnapshot> load_locked(const std::string& name);
+  // Both take mu_ themselves and never hold it while reading the store.
+  std::shared_ptr<const RealmSnapshot> load(const std::string& name);
+  void refresh_names();
 
   using NameSet = std::set<std::string, std::less<>>;
-  void refresh_names_locked();
 
   Store& store_;
   const std::uint64_t instance_;  // per-thread maps belong to one cache
   std::mutex mu_;
   std::shared_ptr<const NameSet> names_;  // replaced, never changed: threads read their copy without a lock
   std::unordered_map<std::string, std::shared_ptr<const RealmSnapshot>> loaded_;
+  std::uint64_t names_requested_ = 0, names_installed_ = 0;  // refresh_names tickets
   std::atomic<std::uint64_t> generation_{1};
 };
 

@@ -189,6 +189,24 @@ describe('authorization code flow: error paths', () => {
     assertTokenError(r, 400, 'invalid_grant');
   });
 
+  it('code reuse revokes only what the code issued: the SSO session and another client\'s tokens stay', async () => {
+    // Keycloak detaches the code's client session, not the user session.
+    const { code, jar } = await getCode();
+    const first = await exchange(code);
+    assert.equal(first.status, 200, show(first));
+    const other = await getCode({ clientId: 'other', jar });
+    const second = await exchange(other.code, { clientId: 'other' });
+    assert.equal(second.status, 200, show(second));
+    assertTokenError(await exchange(code), 400, 'invalid_grant', 'Code not valid');
+    const info = await send(ep.userinfo, { headers: { authorization: `Bearer ${first.json.access_token}` } });
+    assert.equal(info.status, 401, `access token of the replayed code still works: ${show(info)}`);
+    assert.equal((await refresh(second.json.refresh_token, { clientId: 'other' })).status, 200, 'other client\'s refresh token');
+    const sso = await fetchLogin(authUrl(ep, params()), { jar });
+    assert.equal(sso.login, undefined, 'the SSO session ended: the login form was shown again');
+    assert.ok(sso.params?.code, `no code from the SSO session: ${show(sso.final)}`);
+    assert.equal((await exchange(sso.params.code)).status, 200);
+  });
+
   it('wrong redirect_uri or another client at the token endpoint: invalid_grant, and the code is spent', async () => {
     let { code } = await getCode();
     assertTokenError(await exchange(code, { form: { redirect_uri: `${CB}/other` } }), 400, 'invalid_grant', 'Incorrect redirect_uri');

@@ -17,6 +17,9 @@ const SLOWLORIS = 1000;  // sockets that send a header line every 500 ms and nev
 const HEADER_TIMEOUT_MS = 3000;
 // Idle RSS is ~13 MB; 2000 connections waiting for a request cost a few KB each.
 const RSS_BOUND_MB = 64;
+// Under AddressSanitizer (scripts/test-sanitized) memory is the sanitizer's:
+// the bounds on descriptors and service still hold, the RSS bounds are not measured.
+const MEASURE_RSS = !process.env.TESSERA_SANITIZED;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -90,7 +93,7 @@ describe('connection flood', () => {
       const survivors = slow.socks.filter((s) => !s.destroyed && s.readyState === 'open').length;
       assert.equal(survivors, 0, `${survivors} slowloris connections still open after the header timeout`);
       const peak = await status(pid);
-      assert.ok(peak.hwmMb < RSS_BOUND_MB, `peak RSS ${peak.hwmMb.toFixed(1)} MB (bound ${RSS_BOUND_MB} MB)`);
+      if (MEASURE_RSS) assert.ok(peak.hwmMb < RSS_BOUND_MB, `peak RSS ${peak.hwmMb.toFixed(1)} MB (bound ${RSS_BOUND_MB} MB)`);
       console.log(`# RSS before ${before.rssMb.toFixed(1)} MB, during the flood ${during.rssMb.toFixed(1)} MB ` +
         `(${during.fds} fds), peak ${peak.hwmMb.toFixed(1)} MB`);
     } finally {
@@ -104,7 +107,7 @@ describe('connection flood', () => {
     assert.deepEqual([...new Set(burst.map((r) => r.status))], [200]);
     const afterwards = await status(pid);
     assert.ok(afterwards.fds <= before.fds + 60, `${afterwards.fds} descriptors open after the flood (${before.fds} before)`);
-    assert.ok(afterwards.rssMb < RSS_BOUND_MB, `RSS ${afterwards.rssMb.toFixed(1)} MB after the flood`);
+    if (MEASURE_RSS) assert.ok(afterwards.rssMb < RSS_BOUND_MB, `RSS ${afterwards.rssMb.toFixed(1)} MB after the flood`);
   });
 });
 
@@ -136,7 +139,7 @@ describe('connection flood on HTTPS', () => {
       console.log(`# HTTPS: ${SILENT} silent connections: RSS ${before.rssMb.toFixed(1)} -> ${during.rssMb.toFixed(1)} MB ` +
         `(${perConnectionKb.toFixed(1)} KiB each)`);
       // A TLS stream costs ~70 KiB; a socket waiting for its first byte a few.
-      assert.ok(perConnectionKb < 12, `${perConnectionKb.toFixed(1)} KiB per silent connection`);
+      if (MEASURE_RSS) assert.ok(perConnectionKb < 12, `${perConnectionKb.toFixed(1)} KiB per silent connection`);
       assert.equal(await tlsGet(), 200);
       await sleep(2500);
       const open = silent.socks.filter((s) => !s.destroyed && s.readyState === 'open').length;

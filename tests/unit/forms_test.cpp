@@ -383,3 +383,11 @@ TEST(Bearer, RejectsMalformed) {
                         "Basic abc"s, "Bearers abc"s, "MAC abc"s, ""s})
     EXPECT_FALSE(bearer_token(h)) << h;
 }
+
+TEST(Bearer, CredentialKeepsWhatTokenSyntaxRefuses) {
+  EXPECT_EQ(bearer_credential("Bearer abc"), "abc");
+  EXPECT_EQ(bearer_credential("bearer a.b==.c"), "a.b==.c");  // '=' inside: not token68, still a credential
+  EXPECT_EQ(bearer_credential("BEARER  abc"), " abc");
+  for (std::string h : {"Bearer"s, "Bearer "s, "Bearerabc"s, " Bearer abc"s, "Basic abc"s, ""s})
+    EXPECT_FALSE(bearer_credential(h)) << h;
+}

@@ -201,6 +201,34 @@ TEST(JoseJws, ParseCompactIsStrict) {
   EXPECT_FALSE(verify_raw(keys().secret, Alg::HS256, unsigned_jws->signing_input, unsigned_jws->signature));
 }
 
+// RFC 7515 §4.1.11: we understand no extension, so any `crit` is refused, as
+// is a header that is not a JSON object (also where the signature is good).
+TEST(JoseJws, ParseCompactRefusesCritAndNonObjectHeaders) {
+  const Key& key = keys().secret;
+  auto signed_with = [&](const std::string& header) {
+    std::string input = base64url_encode(header) + "." + base64url_encode("{}");
+    return input + "." + base64url_encode(sign_raw(key, Alg::HS256, input));
+  };
+  const std::string plain = signed_with(R"({"alg":"HS256"})");
+  ASSERT_TRUE(parse_compact(plain));
+  EXPECT_EQ(parse_compact(plain)->header.at("alg").as_string(), "HS256");
+  for (const std::string header : {R"({"alg":"HS256","crit":["urn:x"],"urn:x":true})", R"({"alg":"HS256","crit":["exp"],"exp":1})",
+                                   R"({"alg":"HS256","crit":[]})", R"({"alg":"HS256","crit":"urn:x"})",
+                                   R"({"alg":"HS256","crit":null})", R"(["HS256"])", "not json", R"("HS256")", ""})
+    EXPECT_FALSE(parse_compact(signed_with(header))) << header;
+}
+
+TEST(JoseJws, TokenTimeChecksExpAndNbfWithoutSkew) {
+  auto claims = [](const char* text) { return boost::json::parse(text).as_object(); };
+  EXPECT_EQ(check_token_time(claims("{}"), 1000), TokenTime::valid);
+  EXPECT_EQ(check_token_time(claims(R"({"exp":1001,"nbf":1000})"), 1000), TokenTime::valid);
+  EXPECT_EQ(check_token_time(claims(R"({"exp":1000})"), 1000), TokenTime::expired);
+  EXPECT_EQ(check_token_time(claims(R"({"nbf":1001})"), 1000), TokenTime::not_yet_valid);
+  EXPECT_EQ(check_token_time(claims(R"({"exp":0,"nbf":0})"), 1000), TokenTime::valid);  // 0: absent, as Keycloak reads it
+  for (const char* bad : {R"({"exp":"2000"})", R"({"nbf":"1"})", R"({"exp":1.5e3})", R"({"nbf":null})", R"({"exp":true})"})
+    EXPECT_EQ(check_token_time(claims(bad), 1000), TokenTime::malformed) << bad;
+}
+
 // ---------------------------------------------------------------- RFC examples
 
 void expect_rfc_token_verifies(const Key& key, Alg alg, std::string_view token) {

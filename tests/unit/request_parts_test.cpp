@@ -78,6 +78,31 @@ TEST(ProxyHeaders, ForwardedAndInvalidValuesIgnored) {
   EXPECT_EQ(r2.remote_address, "10.0.0.1");
 }
 
+TEST(TransferEncoding, OnlyAFinalSingleChunkedFramesARequest) {
+  EXPECT_EQ(transfer_encoding_status("chunked", false, 11), 0);
+  EXPECT_EQ(transfer_encoding_status(" Chunked , ", false, 11), 0);  // empty list elements do not count
+  // RFC 9112 §6.3 item 4: the final coding is not chunked, so the length is unknown.
+  for (const char* te : {"gzip", "identity", "chunked, gzip", "xchunked", "chunked;x=1", "", " , ", "chunked, chunked"})
+    EXPECT_EQ(transfer_encoding_status(te, false, 11), 400) << te;
+  EXPECT_EQ(transfer_encoding_status("gzip, chunked", false, 11), 501);  // a coding we do not implement
+  EXPECT_EQ(transfer_encoding_status("chunked", true, 11), 400);        // with Content-Length as well
+  EXPECT_EQ(transfer_encoding_status("chunked", false, 10), 400);       // HTTP/1.0 has no chunked coding
+}
+
+TEST(RequestLine, WithinLimitTellsUriTooLongFromHeaderFields) {
+  EXPECT_TRUE(request_line_within("GET / HTTP/1.1\r\nHost: x\r\n", 8192));
+  std::string longer = "GET /?q=" + std::string(9000, 'a') + " HTTP/1.1\r\n";
+  EXPECT_FALSE(request_line_within(longer, 8192));
+  EXPECT_TRUE(request_line_within(longer, 10000));
+  EXPECT_FALSE(request_line_within("GET /partial", 8192));
+}
+
+TEST(Refusal, JsonBodiesForFramingStatuses) {
+  EXPECT_EQ(refusal_response(414).body, R"({"error":"invalid_request","error_description":"URI Too Long"})");
+  EXPECT_EQ(refusal_response(501).status, 501);
+  EXPECT_EQ(refusal_response(500).body, R"({"error":"server_error","error_description":"Internal Server Error"})");
+}
+
 TEST(ETag, WeakComparisonListsAndStar) {
   EXPECT_TRUE(etag_matches("\"abc\"", "\"abc\""));
   EXPECT_TRUE(etag_matches("W/\"abc\"", "\"abc\""));

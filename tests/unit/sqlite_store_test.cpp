@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "admin/realm_factory.hpp"
@@ -116,6 +120,36 @@ TEST_F(SqliteStoreTest, RealmCacheParsesKeysOnceAndSeesInvalidation) {
   const store::RealmSnapshot* again = cache.find("demo");
   ASSERT_NE(again, nullptr);
   EXPECT_NE(again->version, version);
+}
+
+// Regression: ThreadSanitizer reported a lock-order inversion in the black-box
+// suite. Partial import invalidates the realm inside its store transaction,
+// while a request missing the cache held the cache's mutex and waited for the
+// store: each thread held what the other one needed.
+TEST_F(SqliteStoreTest, CacheMissDuringAnInvalidatingTransactionDoesNotDeadlock) {
+  auto store = store::open_sqlite(path_);
+  store->create_realm(admin::new_realm("demo"));
+  store::RealmCache cache(*store);
+  std::promise<void> in_transaction;
+  auto writer = std::async(std::launch::async, [&] {
+    store->in_transaction([&] {
+      in_transaction.set_value();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the reader now waits for the store
+      cache.invalidate("demo");
+    });
+  });
+  in_transaction.get_future().wait();
+  auto reader = std::async(std::launch::async, [&] { return cache.get("demo"); });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  if (writer.wait_until(deadline) == std::future_status::timeout ||
+      reader.wait_until(deadline) == std::future_status::timeout) {
+    ADD_FAILURE() << "the realm cache and a store transaction deadlocked";
+    std::fflush(nullptr);
+    std::_Exit(1);  // the two threads can never be joined
+  }
+  writer.get();
+  EXPECT_NE(reader.get(), nullptr);
+  EXPECT_NE(cache.find("demo"), nullptr);
 }
 
 TEST_F(SqliteStoreTest, ItemsAreConsumedOnceAndReplaysAreSeen) {

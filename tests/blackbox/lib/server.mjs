@@ -62,7 +62,7 @@ process.on('exit', () => {
 });
 
 /** A port that was free a moment ago (bind port 0, read it, close). */
-export function freePort(host = '127.0.0.1') {
+function ephemeralPort(host) {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -72,6 +72,22 @@ export function freePort(host = '127.0.0.1') {
       srv.close(() => resolve(port));
     });
   });
+}
+
+// Ports this process has handed out: the kernel may give a just-closed port
+// again, and two calls for one server (HTTP and management) then collided
+// ("Address already in use" at start-up, about one start in a few hundred).
+const handedOut = new Set();
+
+/** A free port that no earlier call of this process returned. */
+export async function freePort(host = '127.0.0.1') {
+  for (;;) {
+    const port = await ephemeralPort(host);
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export async function tempDir(prefix = 'tessera-bb-') {
