@@ -1,5 +1,7 @@
 #include "oidc/auth_request.hpp"
 
+#include "http/utf8.hpp"
+
 namespace tessera::oidc {
 namespace json = boost::json;
 
@@ -10,14 +12,18 @@ std::string str(const json::object& o, const char* key) {
 }
 }  // namespace
 
+// Parameters arrive as arbitrary bytes (percent-decoding); what is kept must
+// be JSON, which is UTF-8: ill-formed sequences become U+FFFD, as a Java
+// decoder (Keycloak) makes them, instead of a login that can never complete.
 json::object AuthRequest::to_json() const {
-  json::object o{{"client_id", client_id}, {"redirect_uri", redirect_uri}, {"response_type", response_type},
-                 {"response_mode", response_mode}, {"scope", scope}, {"state", state}, {"nonce", nonce},
-                 {"prompt", prompt}, {"login_hint", login_hint}, {"ui_locales", ui_locales},
-                 {"acr_values", acr_values}, {"code_challenge", code_challenge},
-                 {"code_challenge_method", code_challenge_method}, {"claims", claims},
-                 {"redirect_uri_given", redirect_uri_given}, {"issuer", issuer}};
-  if (!device_key.empty()) o["device_key"] = device_key;
+  auto u = [](const std::string& v) { return http::valid_utf8(v) ? v : http::to_valid_utf8(v); };
+  json::object o{{"client_id", u(client_id)}, {"redirect_uri", u(redirect_uri)}, {"response_type", u(response_type)},
+                 {"response_mode", u(response_mode)}, {"scope", u(scope)}, {"state", u(state)}, {"nonce", u(nonce)},
+                 {"prompt", u(prompt)}, {"login_hint", u(login_hint)}, {"ui_locales", u(ui_locales)},
+                 {"acr_values", u(acr_values)}, {"code_challenge", u(code_challenge)},
+                 {"code_challenge_method", u(code_challenge_method)}, {"claims", u(claims)},
+                 {"redirect_uri_given", redirect_uri_given}, {"issuer", u(issuer)}};
+  if (!device_key.empty()) o["device_key"] = u(device_key);
   if (max_age) o["max_age"] = *max_age;
   return o;
 }

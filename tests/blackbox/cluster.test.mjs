@@ -221,6 +221,35 @@ test('the same code sent to both nodes at the same instant is accepted once', { 
   }
 });
 
+test('text PostgreSQL cannot hold (NUL, invalid UTF-8) gets the usual answers, never a 5xx', { skip }, async () => {
+  const redirect = `${cb.origin}/cb`;
+  const auth = `${ep.a.auth}?client_id=web&redirect_uri=${encodeURIComponent(redirect)}&response_type=code&scope=openid` +
+    '&state=a%FFb%00c&nonce=%C0%AF';
+  const login = await fetchLogin(auth, { username: 'alice', password: 'alice-pw' });
+  assert.equal(login.final.status, 302, show(login.final));
+  assert.equal(login.params.state, 'a\uFFFDb\u0000c', 'ill-formed UTF-8 in state comes back as U+FFFD');
+  const badUser = await passwordLogin(ep.a, 'ali\u0000ce', 'alice-pw');
+  assert.equal(badUser.status, 400, show(badUser));
+  assert.equal(badUser.json.error, 'invalid_grant');
+  const badBytes = await send(ep.a.token, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded',
+    authorization: `Basic ${Buffer.from('web:web-secret').toString('base64')}` },
+  body: 'grant_type=password&username=al%FFice&password=x' });
+  assert.equal(badBytes.status, 400, show(badBytes));
+  assert.equal(badBytes.json.error, "invalid_grant");
+  const form = await fetchLogin(authUrl(ep.a, { client_id: 'web', redirect_uri: redirect, response_type: 'code', scope: 'openid' }),
+    { username: 'ali\u0000ce', password: 'alice-pw' });
+  assert.equal(form.final.status, 200, show(form.final));
+  assert.match(form.final.text, /Invalid username or password/);
+  const token = await adminToken(ep.a);
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const created = await send(`${nodeA.baseUrl}/admin/realms/${REALM}/users`, {
+    method: 'POST', headers, body: JSON.stringify({ username: 'nul\u0000name', enabled: true }),
+  });
+  assert.ok(created.status === 400, `a username with NUL: ${show(created)}`);
+  const missing = await send(`${nodeA.baseUrl}/admin/realms/${REALM}/users/%FF%00`, { headers });
+  assert.equal(missing.status, 404, show(missing));
+});
+
 test('SIGKILL of node A under load loses no session: node B serves every logged-in user', { skip }, async () => {
   const sessions = [];
   for (const u of USERS) {
