@@ -15,7 +15,8 @@ void grant_client_credentials(GrantRequest& g) {
     return oauth_error(g.res, 400, "unauthorized_client", "Client not enabled to retrieve service account");
   store::Store& store = *g.rr.ctx.services().store;
   const std::string& realm_id = g.rr.realm.realm().id;
-  auto user = store.find_user_by_username(realm_id, "service-account-" + g.client.client_id);
+  std::optional<model::User> user;
+  store.reading([&] { user = store.find_user_by_username(realm_id, "service-account-" + g.client.client_id); });
   if (!user || !user->enabled) return oauth_error(g.res, 400, "invalid_request", "Service account user not found or disabled");
   // The service_account scope's session-note mappers read these (keycloak-compat §3.3).
   model::UserSession session;

@@ -67,12 +67,18 @@ void grant_refresh_token(GrantRequest& g) {
   if (claim_string(*claims, "azp") != g.client.client_id)
     return oauth_error(g.res, 400, "invalid_grant", "Invalid refresh token. Token client and authorized client don't match");
   store::Store& store = *g.rr.ctx.services().store;
-  auto session = store.find_user_session(claim_string(*claims, "sid"));
-  auto client_session = session ? store.find_client_session(session->id, g.client.client_id) : std::nullopt;
+  std::optional<model::UserSession> session;
+  std::optional<model::ClientSession> client_session;
+  std::optional<model::User> user;
+  store.reading([&] {
+    session = store.find_user_session(claim_string(*claims, "sid"));
+    if (!session) return;
+    client_session = store.find_client_session(session->id, g.client.client_id);
+    user = store.find_user_by_id(g.rr.realm.realm().id, session->user_id);
+  });
   bool offline = typ == "Offline";
   if (!session || session->offline != offline || session->expires <= g.now || !client_session)
     return oauth_error(g.res, 400, "invalid_grant", offline ? "Offline session not active" : "Session not active");
-  auto user = store.find_user_by_id(g.rr.realm.realm().id, session->user_id);
   if (!user || !user->enabled) return oauth_error(g.res, 400, "invalid_grant", "User disabled");
   std::string scope;
   if (!narrow_scope(client_session->scope, g.form.get("scope").value_or(""), scope))
@@ -86,19 +92,24 @@ void grant_refresh_token(GrantRequest& g) {
   bool reused = false;
   // Without rotation a refresh usually writes nothing: the session's idle
   // timer is pushed forward only when that moves it by a noticeable step, so
-  // most refreshes are reads (no commit to wait for).
-  store.in_transaction([&] {
-    if (g.rr.realm.realm().revoke_refresh_token &&
-        !store.rotate_refresh(session->id, g.client.client_id, claim_string(*claims, "jti"), next, g.now)) {
-      reused = true;
-      return;
-    }
-    std::int64_t stored_expires = session->expires;
-    extend_session(g.rr.realm.realm(), *session, g.now);
-    if (session->expires - stored_expires >= touch_step(g.rr.realm.realm(), *session))
-      store.touch_user_session(session->id, g.now, session->expires);
+  // most refreshes are reads (no write transaction, no commit to wait for).
+  const model::Realm& realm = g.rr.realm.realm();
+  std::int64_t stored_expires = session->expires;
+  extend_session(realm, *session, g.now);
+  bool touch = session->expires - stored_expires >= touch_step(realm, *session);
+  if (!realm.revoke_refresh_token && !touch && !issue_writes(issue)) {
     prepared = prepare_issue(issue);
-  });
+  } else {
+    store.in_transaction([&] {
+      if (realm.revoke_refresh_token &&
+          !store.rotate_refresh(session->id, g.client.client_id, claim_string(*claims, "jti"), next, g.now)) {
+        reused = true;
+        return;
+      }
+      if (touch) store.touch_user_session(session->id, g.now, session->expires);
+      prepared = prepare_issue(issue);
+    });
+  }
   if (reused) return oauth_error(g.res, 400, "invalid_grant", "Maximum allowed refresh token reuse exceeded");
   answer_issued(g.res, sign_issue(issue, prepared));
 }

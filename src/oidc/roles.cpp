@@ -12,25 +12,14 @@ namespace {
 
 using RoleMap = std::map<std::string, std::vector<std::string>>;
 
-// Roles by (owning clientId or "" for realm roles, name).
+// Roles by (owning clientId or "" for realm roles, name): the snapshot's index.
 class RoleIndex {
  public:
-  explicit RoleIndex(const model::RealmBundle& b) {
-    for (const auto& r : b.roles) by_key_.emplace(key(r.client, r.name), &r);
-  }
-  const model::Role* find(std::string_view client, std::string_view name) const {
-    auto it = by_key_.find(key(client, name));
-    return it == by_key_.end() ? nullptr : it->second;
-  }
+  explicit RoleIndex(const store::RealmSnapshot& realm) : realm_(realm) {}
+  const model::Role* find(std::string_view client, std::string_view name) const { return realm_.find_role(client, name); }
 
  private:
-  static std::string key(std::string_view client, std::string_view name) {
-    std::string k(client);
-    k += '\0';
-    k += name;
-    return k;
-  }
-  std::unordered_map<std::string, const model::Role*> by_key_;
+  const store::RealmSnapshot& realm_;
 };
 
 // Collects roles and everything they are composites of; each role is expanded
@@ -101,7 +90,7 @@ std::vector<const model::Group*> groups_with_ancestors(const model::RealmBundle&
 
 EffectiveRoles effective_roles(const store::RealmSnapshot& realm, const model::User& user) {
   const auto& b = realm.config;
-  RoleIndex index(b);
+  RoleIndex index(realm);
   Expander ex(index);
   ex.add(user.realm_roles, user.client_roles);
   for (const auto* g : groups_with_ancestors(b, user)) ex.add(g->realm_roles, g->client_roles);
@@ -113,7 +102,7 @@ EffectiveRoles effective_roles(const store::RealmSnapshot& realm, const model::U
 EffectiveRoles scoped_roles(const store::RealmSnapshot& realm, const model::Client& client,
                             const std::vector<const model::ClientScope*>& scopes, EffectiveRoles roles) {
   if (client.full_scope_allowed) return roles;
-  RoleIndex index(realm.config);
+  RoleIndex index(realm);
   Expander allowed(index);
   for (const auto& r : realm.config.roles)
     if (r.client == client.client_id) allowed.add(r.client, r.name);

@@ -73,6 +73,10 @@ std::optional<model::UserSession> offline_session(const IssueRequest& in) {
 
 }  // namespace
 
+bool issue_writes(const IssueRequest& in) {
+  return in.record_client_session || has_scope(in.scope, "offline_access");
+}
+
 PreparedIssue prepare_issue(const IssueRequest& in) {
   PreparedIssue p;
   p.scopes = granted_scopes(in.rr.realm, in.client, in.scope);

@@ -56,6 +56,9 @@ struct PreparedIssue {
   std::string access_jti;  // chosen here, so that the caller can record it before signing
 };
 PreparedIssue prepare_issue(const IssueRequest& in);
+// Whether prepare_issue may write (an offline session, or the client session
+// when asked to record it): if not, it needs no write transaction.
+bool issue_writes(const IssueRequest& in);
 IssueResult sign_issue(const IssueRequest& in, const PreparedIssue& prepared);
 // Both steps, for callers already outside any lock.
 IssueResult issue_tokens(const IssueRequest& in);

@@ -2,6 +2,10 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <openssl/sha.h>
+
+#include <array>
+#include <cstring>
 
 #include "http/utf8.hpp"
 #include "oidc/redirect_uri.hpp"
@@ -68,6 +72,60 @@ std::int64_t claim_int(const json::object& o, std::string_view key) {
   return it != o.end() && it->value().is_int64() ? it->value().get_int64() : 0;
 }
 
+namespace {
+
+// Tokens come back again and again (a resource server calls userinfo or
+// introspection with the same access token, a client refreshes with the same
+// refresh token), and verifying an RS256 signature costs as much as the rest
+// of such a request. A token whose exact bytes this thread already verified
+// with the same key of the same realm snapshot verifies the same way again,
+// so only its SHA-256 is kept (a few KiB per thread, no lock). Anything that
+// changes keys makes a new snapshot, which no entry matches. Only the
+// signature is remembered: expiry, issuer, revocation and session are
+// checked on every use.
+class VerifiedTokens {
+ public:
+  using Digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
+  static Digest digest(std::string_view token) {
+    Digest d;
+    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), d.data());
+    return d;
+  }
+  bool contains(const Digest& d, std::uint64_t version, const jose::Key* key) const {
+    const Entry& e = slot(d);
+    return e.version == version && e.key == key && e.digest == d;
+  }
+  void add(const Digest& d, std::uint64_t version, const jose::Key* key) { slot(d) = {version, key, d}; }
+
+ private:
+  struct Entry {
+    std::uint64_t version = 0;
+    const jose::Key* key = nullptr;
+    Digest digest{};
+  };
+  static constexpr std::size_t kSlots = 256;
+  Entry& slot(const Digest& d) { return entries_[index(d)]; }
+  const Entry& slot(const Digest& d) const { return entries_[index(d)]; }
+  static std::size_t index(const Digest& d) {
+    std::uint32_t x;
+    std::memcpy(&x, d.data(), sizeof x);
+    return x % kSlots;
+  }
+  std::array<Entry, kSlots> entries_{};
+};
+
+bool verify_signature(const store::RealmSnapshot& realm, const jose::Key& key, jose::Alg alg, std::string_view token,
+                      const jose::CompactJws& jws) {
+  thread_local VerifiedTokens verified;
+  auto digest = VerifiedTokens::digest(token);
+  if (verified.contains(digest, realm.version, &key)) return true;
+  if (!jose::verify_raw(key, alg, jws.signing_input, jws.signature)) return false;
+  verified.add(digest, realm.version, &key);
+  return true;
+}
+
+}  // namespace
+
 std::optional<json::object> verify_realm_token(const store::RealmSnapshot& realm, std::string_view token,
                                                std::string_view issuer, std::optional<std::int64_t> now) {
   auto jws = jose::parse_compact(token);  // refuses a `crit` header too
@@ -81,7 +139,7 @@ std::optional<json::object> verify_realm_token(const store::RealmSnapshot& realm
     if (k.record.kid == kid && k.alg == alg && k.record.use == "sig") key = &k;
   // The key's own algorithm decides: an RSA public key can never verify an HS256 token.
   if (!key || !jose::alg_fits_key(*alg, key->key)) return std::nullopt;
-  if (!jose::verify_raw(key->key, *alg, jws->signing_input, jws->signature)) return std::nullopt;
+  if (!verify_signature(realm, key->key, *alg, token, *jws)) return std::nullopt;
   boost::system::error_code ec;
   json::value payload = json::parse(jws->payload, ec);
   if (ec || !payload.is_object()) return std::nullopt;

@@ -11,6 +11,22 @@ const model::Client* RealmSnapshot::find_client(std::string_view client_id) cons
   return it == client_by_id.end() ? nullptr : &config.clients[it->second];
 }
 
+std::string RealmSnapshot::role_key(std::string_view client, std::string_view name) {
+  std::string k;
+  k.reserve(client.size() + 1 + name.size());
+  k.append(client).push_back('\0');
+  k.append(name);
+  return k;
+}
+
+const model::Role* RealmSnapshot::find_role(std::string_view client, std::string_view name) const {
+  thread_local std::string key;  // no allocation per lookup once it has grown
+  key.assign(client).push_back('\0');
+  key.append(name);
+  auto it = role_by_key.find(key);
+  return it == role_by_key.end() ? nullptr : it->second;
+}
+
 const ActiveKey* RealmSnapshot::signing_key(jose::Alg alg) const {
   for (const auto& k : keys)
     if (k.record.active && k.record.use == "sig" && k.alg == alg) return &k;
@@ -37,6 +53,7 @@ std::shared_ptr<const RealmSnapshot> make_snapshot(model::RealmBundle bundle) {
   snap->config = std::move(bundle);
   for (std::size_t i = 0; i < snap->config.clients.size(); ++i)
     snap->client_by_id.emplace(snap->config.clients[i].client_id, i);
+  for (const auto& r : snap->config.roles) snap->role_by_key.emplace(RealmSnapshot::role_key(r.client, r.name), &r);
   for (const auto& record : snap->config.keys) {
     if (!record.enabled) continue;
     auto key = parse_key(record);

@@ -27,10 +27,20 @@ struct ActiveKey {
 };
 
 struct RealmSnapshot {
+  RealmSnapshot() = default;
+  RealmSnapshot(const RealmSnapshot&) = delete;  // role_by_key points into config
+  RealmSnapshot& operator=(const RealmSnapshot&) = delete;
+
   model::RealmBundle config;     // no users
   std::vector<ActiveKey> keys;   // enabled keys, highest priority first
   std::unordered_map<std::string, std::size_t> client_by_id;  // clientId -> index
   std::uint64_t version = 0;   // unique per snapshot: memoised responses key on it
+  // Roles by role_key(owning clientId or "" for realm roles, name): every
+  // token's role expansion looks roles up here.
+  std::unordered_map<std::string, const model::Role*> role_by_key;
+
+  static std::string role_key(std::string_view client, std::string_view name);
+  const model::Role* find_role(std::string_view client, std::string_view name) const;
 
   const model::Realm& realm() const { return config.realm; }
   const model::Client* find_client(std::string_view client_id) const;

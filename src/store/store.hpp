@@ -133,7 +133,9 @@ class Store {
 
   // Runs `work` (reads on this store) on one connection and, where that is
   // cheaper than a statement each (SQLite: one file lock instead of one per
-  // statement), in one read transaction. Writes belong in in_transaction.
+  // statement), in one read transaction. Writes belong in in_transaction:
+  // on SQLite `work` runs on a read-only connection of the thread's own
+  // (unless already inside a transaction), where a write fails.
   virtual void reading(const std::function<void()>& work) { work(); }
 
   // Calls `changed` (on a store thread) when another node sharing the

@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <optional>
 #include <thread>
+#include <tuple>
 
 #include "admin/realm_factory.hpp"
 #include "app/purger.hpp"
@@ -259,4 +261,64 @@ TEST_F(SqliteStoreTest, TextNoRowCanHoldFindsNothing) {
     }
     EXPECT_TRUE(store->find_user_by_username(id, "bob")) << "the connection still works";
   }
+}
+
+// Store::reading remembers what it read (SQLite: read_cache.hpp) only until
+// the next write: every write, from this thread or another, is seen by the
+// next read, including absences turning into presences (a revocation).
+TEST_F(SqliteStoreTest, ReadingSeesEveryCommittedWrite) {
+  auto store = testing_support::open_test_store(path_);
+  auto bundle = admin::new_realm("demo");
+  auto user = admin::make_user(bundle.realm, "u", "pw", {});
+  bundle.users.push_back(user);
+  store->create_realm(bundle);
+  model::UserSession s{"s1", bundle.realm.id, user.id, 100, 100, 105, 1900, true, false, "u", {}};
+  store->create_user_session(s);
+  store->put_client_session({"s1", "app", "openid", 100, 100, "jti-1", 0, ""});
+  auto read = [&] {
+    std::optional<model::UserSession> session;
+    std::optional<model::ClientSession> client_session;
+    std::optional<model::User> by_id, by_name;
+    std::optional<std::string> revoked;
+    store->reading([&] {
+      session = store->find_user_session("s1");
+      client_session = store->find_client_session("s1", "app");
+      by_id = store->find_user_by_id(bundle.realm.id, user.id);
+      by_name = store->find_user_by_username(bundle.realm.id, "U");
+      revoked = store->get_item("revoked-token", "jti-1", 200);
+    });
+    return std::tuple{session, client_session, by_id, by_name, revoked};
+  };
+  for (int i = 0; i < 2; ++i) {  // twice: the second answer comes from memory
+    auto [session, client_session, by_id, by_name, revoked] = read();
+    ASSERT_TRUE(session && client_session && by_id && by_name);
+    EXPECT_EQ(session->expires, 1900);
+    EXPECT_EQ(client_session->refresh_jti, "jti-1");
+    EXPECT_TRUE(by_id->enabled);
+    EXPECT_FALSE(revoked);
+  }
+  // Writes from another thread: each one is seen by the next read here.
+  std::thread([&] { store->touch_user_session("s1", 300, 2500); }).join();
+  EXPECT_EQ(std::get<0>(read())->expires, 2500);
+  std::thread([&] { store->put_item("revoked-token", "jti-1", "", 4102444800); }).join();
+  EXPECT_EQ(std::get<4>(read()), std::optional<std::string>(""));
+  std::thread([&] { EXPECT_TRUE(store->rotate_refresh("s1", "app", "jti-1", "jti-2", 300)); }).join();
+  EXPECT_EQ(std::get<1>(read())->refresh_jti, "jti-2");
+  auto disabled = *store->find_user_by_id(bundle.realm.id, user.id);
+  disabled.enabled = false;
+  std::thread([&] { store->update_user(bundle.realm.id, disabled); }).join();
+  EXPECT_FALSE(std::get<2>(read())->enabled);
+  EXPECT_FALSE(std::get<3>(read())->enabled);
+  std::thread([&] { EXPECT_TRUE(store->delete_user_session("s1")); }).join();
+  auto [session, client_session, by_id, by_name, revoked] = read();
+  EXPECT_FALSE(session);
+  EXPECT_FALSE(client_session);
+}
+
+// Reads only: on SQLite `reading` runs on a read-only connection.
+TEST_F(SqliteStoreTest, WritesInsideReadingAreRefused) {
+  auto store = testing_support::open_test_store(path_);
+  if (std::getenv("TESSERA_TEST_PG_URL")) GTEST_SKIP() << "PostgreSQL reads on its pooled connections";
+  EXPECT_THROW(store->reading([&] { store->put_item("code", "k", "v", 4102444800); }), store::StoreError);
+  EXPECT_FALSE(store->get_item("code", "k", 0));
 }

@@ -110,6 +110,13 @@ class Source {
   // Binds `db` (null: nothing) to this thread for nested acquires; returns
   // the binding it replaced.
   virtual Connection* bind_thread(Connection* db) = 0;
+  // A connection of this thread's own for Store::reading (read only; see
+  // SqliteSource), or null: read on acquire()'s connection.
+  virtual Connection* reader() { return nullptr; }
+  // A count of the writes made through this source, moved after each one has
+  // committed, for caching reads (read_cache.hpp); 0 when writes elsewhere
+  // (other nodes) can change the database.
+  virtual std::uint64_t writes_seen() const { return 0; }
   // Calls `changed` with a realm name ("*": any) when another node changed
   // configuration. Only sources shared between nodes have anything to say.
   virtual void watch_config(std::function<void(std::string_view realm)> changed) {}

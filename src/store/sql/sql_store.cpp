@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 
 #include "model/representation.hpp"
@@ -13,6 +14,7 @@
 #include "store/sql/codec.hpp"
 #include "store/sql/connection.hpp"
 #include "store/sql/migrations.hpp"
+#include "store/sql/read_cache.hpp"
 #include "store/sql/session_tables.hpp"
 #include "store/sql/sql_store.hpp"
 #include "store/store.hpp"
@@ -43,8 +45,30 @@ class SqlStore final : public Store {
     return fn(lease.db());
   }
 
+  // Inside this store's reading() on a source that counts its writes: the
+  // thread's ReadCache for values read at that count (read_cache.hpp).
+  struct ReadingScope {
+    const SqlStore* store = nullptr;
+    std::uint64_t generation = 0;
+  };
+  static ReadingScope& reading_scope() {
+    thread_local ReadingScope scope;
+    return scope;
+  }
+  sql::ReadCache* cache() const {
+    const ReadingScope& scope = reading_scope();
+    return scope.store == this ? &sql::ReadCache::of_thread(id_, scope.generation) : nullptr;
+  }
+  template <class T, class Load>
+  std::optional<T> cached(sql::ReadCache::Map<T> sql::ReadCache::*map, std::string key, Load&& load) {
+    sql::ReadCache* c = cache();
+    return c ? c->get(c->*map, std::move(key), load) : load();
+  }
+
  public:
   explicit SqlStore(std::unique_ptr<sql::Source> source) : source_(std::move(source)) { migrate(); }
+  static inline std::atomic<std::uint64_t> next_id_{1};
+  const std::uint64_t id_ = next_id_.fetch_add(1);
 
   int schema_version() override {
     Lease lease(*source_);
@@ -133,17 +157,21 @@ class SqlStore final : public Store {
   }
 
   std::optional<model::User> find_user_by_username(std::string_view realm_id, std::string_view username) override {
-    Lease lease(*source_);
-    Connection& db = lease.db();
-    return user_where(db.prepare(USER_WITH_CREDENTIALS "WHERE u.realm_id = $1 AND u.username = $2 ORDER BY c.priority")
-                          .bind(1, realm_id).bind(2, lower(username)));
+    return cached(&sql::ReadCache::users_by_name, sql::ReadCache::key(realm_id, lower(username)), [&] {
+      Lease lease(*source_);
+      Connection& db = lease.db();
+      return user_where(db.prepare(USER_WITH_CREDENTIALS "WHERE u.realm_id = $1 AND u.username = $2 ORDER BY c.priority")
+                            .bind(1, realm_id).bind(2, lower(username)));
+    });
   }
 
   std::optional<model::User> find_user_by_id(std::string_view realm_id, std::string_view id) override {
-    Lease lease(*source_);
-    Connection& db = lease.db();
-    return user_where(db.prepare(USER_WITH_CREDENTIALS "WHERE u.realm_id = $1 AND u.id = $2 ORDER BY c.priority")
-                          .bind(1, realm_id).bind(2, id));
+    return cached(&sql::ReadCache::users_by_id, sql::ReadCache::key(realm_id, id), [&] {
+      Lease lease(*source_);
+      Connection& db = lease.db();
+      return user_where(db.prepare(USER_WITH_CREDENTIALS "WHERE u.realm_id = $1 AND u.id = $2 ORDER BY c.priority")
+                            .bind(1, realm_id).bind(2, id));
+    });
   }
 
   // Only an unambiguous match: with duplicate emails allowed, an email names no one user.
@@ -253,7 +281,8 @@ class SqlStore final : public Store {
   // Sessions: one statement each, under the store's lock.
   void create_user_session(const model::UserSession& s) override { locked([&](Connection& db) { SessionTables(db).create_user_session(s); }); }
   std::optional<model::UserSession> find_user_session(std::string_view id) override {
-    return locked([&](Connection& db) { return SessionTables(db).find_user_session(id); });
+    return cached(&sql::ReadCache::sessions, std::string(id),
+                  [&] { return locked([&](Connection& db) { return SessionTables(db).find_user_session(id); }); });
   }
   void touch_user_session(std::string_view id, std::int64_t now, std::int64_t expires) override {
     locked([&](Connection& db) { SessionTables(db).touch_user_session(id, now, expires); });
@@ -268,7 +297,9 @@ class SqlStore final : public Store {
   }
   void put_client_session(const model::ClientSession& s) override { locked([&](Connection& db) { SessionTables(db).put_client_session(s); }); }
   std::optional<model::ClientSession> find_client_session(std::string_view us, std::string_view client) override {
-    return locked([&](Connection& db) { return SessionTables(db).find_client_session(us, client); });
+    return cached(&sql::ReadCache::client_sessions, sql::ReadCache::key(us, client), [&] {
+      return locked([&](Connection& db) { return SessionTables(db).find_client_session(us, client); });
+    });
   }
   void delete_client_session(std::string_view us, std::string_view client) override {
     locked([&](Connection& db) { SessionTables(db).delete_client_session(us, client); });
@@ -288,7 +319,13 @@ class SqlStore final : public Store {
     locked([&](Connection& db) { SessionTables(db).put_item(kind, key, value, expires); });
   }
   std::optional<std::string> get_item(std::string_view kind, std::string_view key, std::int64_t now) override {
-    return locked([&](Connection& db) { return SessionTables(db).get_item(kind, key, now); });
+    // Only absence is remembered: an item found now may have expired by the next call.
+    sql::ReadCache* c = cache();
+    std::string cache_key = c ? sql::ReadCache::key(kind, key) : std::string();
+    if (c && c->absent_items.count(cache_key)) return std::nullopt;
+    auto value = locked([&](Connection& db) { return SessionTables(db).get_item(kind, key, now); });
+    if (c && !value) c->get(c->absent_items, std::move(cache_key), [] { return std::optional<bool>(true); });
+    return value;
   }
   bool add_item(std::string_view kind, std::string_view key, std::string_view value, std::int64_t expires,
                 std::int64_t now) override {
@@ -322,20 +359,26 @@ class SqlStore final : public Store {
   }
 
   void reading(const std::function<void()>& work) override {
+    if (Connection* reader = source_->reader()) {
+      // The write count before the snapshot is taken (read_cache.hpp).
+      ReadingScope& scope = reading_scope();
+      ReadingScope outer = std::exchange(scope, {this, source_->writes_seen()});
+      if (scope.generation == 0) scope = outer;  // not counted: nothing is remembered
+      struct Restore {
+        ReadingScope& scope;
+        ReadingScope outer;
+        ~Restore() { scope = outer; }
+      } restore{scope, outer};
+      sql::ThreadBinding bound(*source_, *reader);
+      return read_transaction(*reader, work);
+    }
     Lease lease(*source_);
     Connection& db = lease.db();
     sql::ThreadBinding bound(*source_, db);
     // PostgreSQL: autocommit reads on one connection (a BEGIN and a COMMIT
     // would be two more round trips); SQLite: one deferred read transaction.
     if (db.dialect() != sql::Dialect::sqlite || db.in_transaction()) return work();
-    db.exec("BEGIN");
-    try {
-      work();
-    } catch (...) {
-      db.rollback();
-      throw;
-    }
-    db.exec("COMMIT");
+    read_transaction(db, work);
   }
 
   void watch_config(std::function<void(std::string_view realm)> changed) override {
@@ -347,6 +390,17 @@ class SqlStore final : public Store {
   }
 
  private:
+  static void read_transaction(Connection& db, const std::function<void()>& work) {
+    db.exec("BEGIN");
+    try {
+      work();
+    } catch (...) {
+      db.rollback();
+      throw;
+    }
+    db.exec("COMMIT");
+  }
+
   // Other nodes drop their cached copy of the realm (keys are part of it).
   static void notify_realm(Connection& db, std::string_view realm_id) {
     auto st = db.prepare("SELECT name FROM realm WHERE id = $1").bind(1, realm_id);

@@ -31,7 +31,8 @@ class SqliteCursor final : public sql::Cursor {
 
 class SqliteConnection final : public sql::Connection {
  public:
-  explicit SqliteConnection(const std::string& path);
+  enum class Mode { read_write, read_only };
+  SqliteConnection(const std::string& path, Mode mode);
   ~SqliteConnection() override;
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
