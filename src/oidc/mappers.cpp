@@ -13,11 +13,13 @@ using model::ProtocolMapper;
 
 namespace {
 
-std::string_view cfg(const ProtocolMapper& m, const std::string& key) {
+// string_view keys: the config map looks them up without building a string
+// (these run for every mapper of every token).
+std::string_view cfg(const ProtocolMapper& m, std::string_view key) {
   auto it = m.config.find(key);
   return it == m.config.end() ? std::string_view{} : std::string_view(it->second);
 }
-bool flag(const ProtocolMapper& m, const std::string& key) { return cfg(m, key) == "true"; }
+bool flag(const ProtocolMapper& m, std::string_view key) { return cfg(m, key) == "true"; }
 bool multivalued(const ProtocolMapper& m) { return flag(m, "multivalued"); }
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
@@ -242,7 +244,7 @@ bool included(const MapperType& t, const ProtocolMapper& m, Target target, bool 
     case Target::access:
       if (!(t.targets & kAccess)) return false;
       if (lightweight) return flag(m, "lightweight.claim");
-      if (t.access_default && !m.config.count("access.token.claim")) return true;
+      if (t.access_default && m.config.find(std::string_view("access.token.claim")) == m.config.end()) return true;
       return flag(m, "access.token.claim");
     case Target::id: return (t.targets & kId) && flag(m, "id.token.claim");
     case Target::userinfo: return (t.targets & kUserinfo) && flag(m, "userinfo.token.claim");

@@ -105,7 +105,7 @@ PreparedIssue prepare_issue(const IssueRequest& in) {
     p.refusal = {500, "server_error", "No key for refresh tokens", {}};
     return p;
   }
-  p.refresh_jti = in.refresh_jti.empty() ? jose::random_uuid() : in.refresh_jti;
+  if (p.with_refresh) p.refresh_jti = in.refresh_jti.empty() ? jose::random_uuid() : in.refresh_jti;
   p.refresh_exp = life.refresh_exp;
   if (p.offline) p.refresh_exp = in.rr.realm.realm().offline_session_max_lifespan_enabled ? p.offline->expires : 0;
   const model::UserSession& refresh_session = p.offline ? *p.offline : in.session;
