@@ -58,10 +58,15 @@ void Authenticator::authenticate(const model::Realm& realm, std::string username
 
 std::optional<model::User> Authenticator::find_user(const model::Realm& realm, const std::string& username) {
   if (username.empty() || username.size() > 255) return std::nullopt;
-  if (auto user = store_.find_user_by_username(realm.id, username)) return user;
-  if (realm.login_with_email_allowed && username.find('@') != std::string::npos)
-    return store_.find_user_by_email(realm.id, username);
-  return std::nullopt;
+  // A read of its own (on SQLite, the thread's reader connection): a hashing
+  // thread never waits for the writer's lock while another login commits.
+  std::optional<model::User> user;
+  store_.reading([&] {
+    user = store_.find_user_by_username(realm.id, username);
+    if (!user && realm.login_with_email_allowed && username.find('@') != std::string::npos)
+      user = store_.find_user_by_email(realm.id, username);
+  });
+  return user;
 }
 
 LoginResult Authenticator::check(const model::Realm& realm, const std::string& username, const std::string& password) {
