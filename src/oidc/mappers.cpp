@@ -42,7 +42,9 @@ std::vector<std::string> user_values(const model::User& u, std::string_view attr
   if (attr == "email") return one(u.email);
   if (attr == "firstName") return one(u.first_name);
   if (attr == "lastName") return one(u.last_name);
-  auto it = u.attributes.find(std::string(attr));
+  thread_local std::string key;  // no string built per lookup (most profile attributes are absent)
+  key.assign(attr);
+  auto it = u.attributes.find(key);
   return it == u.attributes.end() ? std::vector<std::string>{} : it->second;
 }
 

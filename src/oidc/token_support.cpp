@@ -2,8 +2,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <openssl/sha.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -79,37 +79,37 @@ namespace {
 // refresh token), and verifying an RS256 signature costs as much as the rest
 // of such a request. A token whose exact bytes this thread already verified
 // with the same key of the same realm snapshot verifies the same way again,
-// so only its SHA-256 is kept (a few KiB per thread, no lock). Anything that
-// changes keys makes a new snapshot, which no entry matches. Only the
-// signature is remembered: expiry, issuer, revocation and session are
-// checked on every use.
+// so a small per-thread table (no lock) keeps the tokens it verified, whole,
+// and a lookup compares every byte. Anything that changes keys makes a new
+// snapshot, which no entry matches. Only the signature is remembered: expiry,
+// issuer, revocation and session are checked on every use.
 class VerifiedTokens {
  public:
-  using Digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
-  static Digest digest(std::string_view token) {
-    Digest d;
-    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), d.data());
-    return d;
+  bool contains(std::string_view token, std::uint64_t version, const jose::Key* key) const {
+    const Entry& e = entries_[index(token)];
+    return e.version == version && e.key == key && e.token == token;
   }
-  bool contains(const Digest& d, std::uint64_t version, const jose::Key* key) const {
-    const Entry& e = slot(d);
-    return e.version == version && e.key == key && e.digest == d;
+  void add(std::string_view token, std::uint64_t version, const jose::Key* key) {
+    if (token.size() > kMaxToken) return;
+    Entry& e = entries_[index(token)];
+    e.version = version;
+    e.key = key;
+    e.token.assign(token);
   }
-  void add(const Digest& d, std::uint64_t version, const jose::Key* key) { slot(d) = {version, key, d}; }
 
  private:
   struct Entry {
     std::uint64_t version = 0;
     const jose::Key* key = nullptr;
-    Digest digest{};
+    std::string token;
   };
-  static constexpr std::size_t kSlots = 256;
-  Entry& slot(const Digest& d) { return entries_[index(d)]; }
-  const Entry& slot(const Digest& d) const { return entries_[index(d)]; }
-  static std::size_t index(const Digest& d) {
-    std::uint32_t x;
-    std::memcpy(&x, d.data(), sizeof x);
-    return x % kSlots;
+  static constexpr std::size_t kSlots = 128, kMaxToken = 4096;
+  // The slot comes from the last bytes: the signature's base64url, which no
+  // two tokens share by chance (a collision only costs a verification).
+  static std::size_t index(std::string_view token) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, token.data() + token.size() - std::min<std::size_t>(8, token.size()), std::min<std::size_t>(8, token.size()));
+    return (x * 0x9e3779b97f4a7c15ULL >> 32) % kSlots;
   }
   std::array<Entry, kSlots> entries_{};
 };
@@ -117,10 +117,9 @@ class VerifiedTokens {
 bool verify_signature(const store::RealmSnapshot& realm, const jose::Key& key, jose::Alg alg, std::string_view token,
                       const jose::CompactJws& jws) {
   thread_local VerifiedTokens verified;
-  auto digest = VerifiedTokens::digest(token);
-  if (verified.contains(digest, realm.version, &key)) return true;
+  if (verified.contains(token, realm.version, &key)) return true;
   if (!jose::verify_raw(key, alg, jws.signing_input, jws.signature)) return false;
-  verified.add(digest, realm.version, &key);
+  verified.add(token, realm.version, &key);
   return true;
 }
 
