@@ -12,34 +12,25 @@ namespace {
 
 using RoleMap = std::map<std::string, std::vector<std::string>>;
 
-// Roles by (owning clientId or "" for realm roles, name): the snapshot's index.
-class RoleIndex {
- public:
-  explicit RoleIndex(const store::RealmSnapshot& realm) : realm_(realm) {}
-  const model::Role* find(std::string_view client, std::string_view name) const { return realm_.find_role(client, name); }
-
- private:
-  const store::RealmSnapshot& realm_;
-};
-
 // Collects roles and everything they are composites of; each role is expanded
 // once, so cycles end.
 class Expander {
  public:
-  explicit Expander(const RoleIndex& index) : index_(index) {}
+  // Roles are looked up in the snapshot's index (owning clientId or "" for realm roles, name).
+  explicit Expander(const store::RealmSnapshot& realm) : realm_(realm) {}
 
   void add(std::string_view client, std::string_view name) {
     std::vector<const model::Role*> work;
-    if (const auto* r = index_.find(client, name)) work.push_back(r);
+    if (const auto* r = realm_.find_role(client, name)) work.push_back(r);
     while (!work.empty()) {
       const model::Role* r = work.back();
       work.pop_back();
       if (!seen_.insert(r).second) continue;
       for (const auto& n : r->composite_realm_roles)
-        if (const auto* c = index_.find("", n)) work.push_back(c);
+        if (const auto* c = realm_.find_role("", n)) work.push_back(c);
       for (const auto& [cid, names] : r->composite_client_roles)
         for (const auto& n : names)
-          if (const auto* c = index_.find(cid, n)) work.push_back(c);
+          if (const auto* c = realm_.find_role(cid, n)) work.push_back(c);
     }
   }
   void add(const std::vector<std::string>& realm, const RoleMap& clients) {
@@ -63,7 +54,7 @@ class Expander {
   }
 
  private:
-  const RoleIndex& index_;
+  const store::RealmSnapshot& realm_;
   std::set<const model::Role*> seen_;
 };
 
@@ -90,8 +81,7 @@ std::vector<const model::Group*> groups_with_ancestors(const model::RealmBundle&
 
 EffectiveRoles effective_roles(const store::RealmSnapshot& realm, const model::User& user) {
   const auto& b = realm.config;
-  RoleIndex index(realm);
-  Expander ex(index);
+  Expander ex(realm);
   ex.add(user.realm_roles, user.client_roles);
   for (const auto* g : groups_with_ancestors(b, user)) ex.add(g->realm_roles, g->client_roles);
   // The default role counts only where it is mapped (users created here get
@@ -102,19 +92,18 @@ EffectiveRoles effective_roles(const store::RealmSnapshot& realm, const model::U
 EffectiveRoles scoped_roles(const store::RealmSnapshot& realm, const model::Client& client,
                             const std::vector<const model::ClientScope*>& scopes, EffectiveRoles roles) {
   if (client.full_scope_allowed) return roles;
-  RoleIndex index(realm);
-  Expander allowed(index);
+  Expander allowed(realm);
   for (const auto& r : realm.config.roles)
     if (r.client == client.client_id) allowed.add(r.client, r.name);
   for (const auto* s : scopes)
     if (s->name == "offline_access") allowed.add("", "offline_access");
   EffectiveRoles out;
   for (auto& n : roles.realm)
-    if (allowed.contains(index.find("", n))) out.realm.push_back(std::move(n));
+    if (allowed.contains(realm.find_role("", n))) out.realm.push_back(std::move(n));
   for (auto& [cid, names] : roles.clients) {
     std::vector<std::string> kept;
     for (auto& n : names)
-      if (allowed.contains(index.find(cid, n))) kept.push_back(std::move(n));
+      if (allowed.contains(realm.find_role(cid, n))) kept.push_back(std::move(n));
     if (!kept.empty()) out.clients.emplace(cid, std::move(kept));
   }
   return out;
