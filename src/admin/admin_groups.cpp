@@ -236,8 +236,10 @@ void membership(AdminCall& call) {
   if (!user) return answer_error(call.res, 404, "User not found");
   const model::Group* g = group_by_id(call.realm->config, call.req.params[2]);
   if (!g) return answer_error(call.res, 404, "Could not find group by id");
+  const model::User before = *user;
   std::erase(user->groups, g->path);
   if (join) user->groups.push_back(g->path);
+  if (join && !user_change_allowed(call, &before, *user)) return;
   call.store().update_user(call.realm->realm().id, *user);
   answer_no_content(call.res);
 }

@@ -66,7 +66,10 @@ std::optional<Caller> authenticate(oidc::OidcContext& ctx, const http::Request& 
   if (!rr) return std::nullopt;
   auto live = oidc::live_token(*rr, *token, oidc::now_seconds());
   if (!live || live->typ != "Bearer" || !live->user) return std::nullopt;
-  auto roles = oidc::effective_roles(rr->realm, *live->user);
+  if (!live->client) return std::nullopt;
+  // Only what the token's client may carry (Keycloak's AdminAuth: hasRole && client.hasScope):
+  // a client without full scope cannot wield an administrator's token.
+  auto roles = oidc::scoped_roles(rr->realm, *live->client, {}, oidc::effective_roles(rr->realm, *live->user));
   Caller c;
   c.realm = realm_name;
   c.master_admin = realm_name == "master" && std::find(roles.realm.begin(), roles.realm.end(), "admin") != roles.realm.end();
@@ -74,6 +77,11 @@ std::optional<Caller> authenticate(oidc::OidcContext& ctx, const http::Request& 
   const char* management = realm_name == "master" ? "master-realm" : "realm-management";
   if (auto it = roles.clients.find(management); it != roles.clients.end())
     c.roles.insert(it->second.begin(), it->second.end());
+  for (const auto& name : roles.realm)
+    if (is_admin_role(realm_name, "", name)) c.held.insert(RoleKey{"", name});
+  for (const auto& [client, names] : roles.clients)
+    for (const auto& name : names)
+      if (is_admin_role(realm_name, client, name)) c.held.insert(RoleKey{client, name});
   return c;
 }
 
@@ -119,6 +127,13 @@ void answer_no_content(http::Response& res) {
   res.content_type.clear();
 }
 
+void answer_conflict(const http::Request& req, http::Response& res, const store::StoreError& e) {
+  if (e.for_clients()) return answer_message(res, 409, e.what());
+  // The database's own words (constraint and table names) never reach a response.
+  spdlog::info("admin {}: conflict: {}", req.path, e.what());
+  answer_message(res, 409, "Conflict detected. See logs for details");
+}
+
 std::optional<json::value> json_body(const AdminCall& call) {
   boost::system::error_code ec;
   json::value v = json::parse(call.req.body, ec);
@@ -139,14 +154,19 @@ bool edit_realm(AdminCall& call, const std::function<bool(model::RealmBundle&)>&
       call.store().lock_realm(name);
       auto bundle = call.store().load_realm_config(name);
       if (!bundle) return answer_error(call.res, 404, "Realm not found.");
+      const model::RealmBundle before = *bundle;
       if (!edit(*bundle)) return;
+      if (auto refused = refused_config_change(call.caller, before, *bundle)) {
+        spdlog::info("admin {}: refused, the caller may not give {}", call.req.path, refused->label());
+        return answer_error(call.res, 403, "HTTP 403 Forbidden");
+      }
       call.store().replace_realm_config(*bundle);
       new_name = bundle->realm.name;
       written = true;
     });
   } catch (const store::StoreError& e) {
     if (e.kind() != store::StoreError::Kind::conflict) throw;
-    answer_message(call.res, 409, e.what());
+    answer_conflict(call.req, call.res, e);
     return false;
   }
   if (!written) return false;
@@ -154,6 +174,14 @@ bool edit_realm(AdminCall& call, const std::function<bool(model::RealmBundle&)>&
   if (new_name != name) call.ctx.realms().invalidate_all();
   else call.ctx.realms().invalidate(name);
   return true;
+}
+
+bool user_change_allowed(AdminCall& call, const model::User* before, const model::User& after) {
+  auto refused = refused_user_change(call.caller, call.realm->config, before, after);
+  if (!refused) return true;
+  spdlog::info("admin {}: refused, the caller may not give {}", call.req.path, refused->label());
+  answer_error(call.res, 403, "HTTP 403 Forbidden");
+  return false;
 }
 
 void serve_on_pool(oidc::OidcContext& ctx, const http::Request& req, http::Responder respond,
@@ -190,7 +218,7 @@ void admin_route(http::Router& router, oidc::OidcContext& ctx, http::Method meth
     try {
       handler(call);
     } catch (const store::StoreError& e) {
-      if (e.kind() == store::StoreError::Kind::conflict) return answer_message(res, 409, e.what());
+      if (e.kind() == store::StoreError::Kind::conflict) return answer_conflict(req, res, e);
       if (e.kind() == store::StoreError::Kind::invalid) return answer_message(res, 400, e.what());
       spdlog::error("admin {}: store error: {}", req.path, e.what());
       answer_error(res, 500, "unknown_error");

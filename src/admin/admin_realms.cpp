@@ -14,7 +14,9 @@ void list_realms(AdminCall& call) {
   json::array out;
   for (const auto& name : call.store().realm_names()) {
     if (!call.caller.may_view_any(name)) continue;
-    if (auto realm = call.ctx.realms().get(name)) out.push_back(model::to_json(realm->realm()));
+    // Keycloak's RealmsAdminResource: the full representation with view-realm, else the name.
+    if (!call.caller.may(name, Permission::view_realm)) out.push_back(json::object{{"realm", name}});
+    else if (auto realm = call.ctx.realms().get(name)) out.push_back(model::to_json(realm->realm()));
   }
   answer_json(call.res, out);
 }
@@ -42,9 +44,23 @@ void create_realm(AdminCall& call) {
   answer_created(call.res, call.base + "/admin/realms/" + bundle.realm.name);
 }
 
+// Without view-realm, Keycloak's RealmAdminResource.getRealm gives any admin
+// only the realm's name and what its login pages show anyway; the rest
+// (attributes, token settings, policies) needs view-realm.
 void get_realm(AdminCall& call) {
-  if (!call.caller.may_view_any(call.realm->realm().name)) return answer_error(call.res, 403, "HTTP 403 Forbidden");
-  answer_json(call.res, model::to_json(call.realm->realm()));
+  const model::Realm& realm = call.realm->realm();
+  if (call.caller.may(realm.name, Permission::view_realm)) return answer_json(call.res, model::to_json(realm));
+  if (!call.caller.may_view_any(realm.name)) return answer_error(call.res, 403, "HTTP 403 Forbidden");
+  json::array locales;
+  for (const auto& l : realm.supported_locales) locales.emplace_back(l);
+  json::object out{{"realm", realm.name}, {"bruteForceProtected", realm.brute_force_protected},
+                   {"supportedLocales", std::move(locales)}};
+  if (!realm.display_name.empty()) out["displayName"] = realm.display_name;
+  if (!realm.display_name_html.empty()) out["displayNameHtml"] = realm.display_name_html;
+  if (!realm.default_locale.empty()) out["defaultLocale"] = realm.default_locale;
+  if (call.caller.may(realm.name, Permission::view_users))
+    out["registrationEmailAsUsername"] = realm.registration_email_as_username;
+  answer_json(call.res, out);
 }
 
 // PUT: the members given replace the stored ones; the rest stays (Keycloak's partial update).

@@ -59,6 +59,7 @@ void change_mappings(AdminCall& call, const std::string& client, bool add) {
   if (!user) return;
   auto names = body_roles(call, client);
   if (!names) return;
+  const model::User before = *user;
   auto& list = mappings_of(*user, client);
   for (const auto& name : *names) {
     auto at = std::find(list.begin(), list.end(), name);
@@ -66,6 +67,7 @@ void change_mappings(AdminCall& call, const std::string& client, bool add) {
     if (!add && at != list.end()) list.erase(at);
   }
   if (!client.empty() && list.empty()) user->client_roles.erase(client);
+  if (add && !user_change_allowed(call, &before, *user)) return;
   call.store().update_user(call.realm->realm().id, *user);
   answer_no_content(call.res);
 }

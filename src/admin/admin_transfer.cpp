@@ -82,8 +82,12 @@ std::string import_config(const model::RealmBundle& in, model::RealmBundle& b, I
   return {};
 }
 
-std::string import_users(AdminCall& call, model::RealmImport& in, IfExists policy, ImportResult& out) {
-  const model::Realm& realm = call.realm->realm();
+// Users into the store; the failure message, or empty. `config` is the realm
+// as this import left it (its roles and groups); a user given an admin role
+// the caller may not give is answered 403 here and reported as `forbidden`.
+std::string import_users(AdminCall& call, const model::RealmBundle& config, model::RealmImport& in, IfExists policy,
+                         ImportResult& out, bool& forbidden) {
+  const model::Realm& realm = config.realm;
   for (const auto& p : in.plain_passwords) in.bundle.users[p.user_index].credentials.push_back(password_credential(realm, p.value));
   for (auto& u : in.bundle.users) {
     std::transform(u.username.begin(), u.username.end(), u.username.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -93,6 +97,12 @@ std::string import_users(AdminCall& call, model::RealmImport& in, IfExists polic
       out.note("SKIPPED", "USER", u.username, existing->id);
       continue;
     }
+    if (u.realm_roles.empty() && !existing) u.realm_roles = {realm.default_role};
+    if (auto refused = refused_user_change(call.caller, config, existing ? &*existing : nullptr, u)) {
+      forbidden = true;
+      answer_error(call.res, 403, "HTTP 403 Forbidden");
+      return "the caller may not give " + refused->label();
+    }
     if (existing) {
       u.id = existing->id;
       call.store().update_user(realm.id, u);
@@ -101,7 +111,6 @@ std::string import_users(AdminCall& call, model::RealmImport& in, IfExists polic
       continue;
     }
     if (u.id.empty()) u.id = jose::random_uuid();
-    if (u.realm_roles.empty()) u.realm_roles = {realm.default_role};
     call.store().add_user(realm.id, u);
     out.note("ADDED", "USER", u.username, u.id);
   }
@@ -121,20 +130,23 @@ void partial_import(AdminCall& call) {
   if (!reader.ok()) return answer_message(call.res, 400, reader.errors[0].path + ": " + reader.errors[0].message);
   ImportResult result;
   std::string failure;
+  bool forbidden = false;
   // One transaction: with FAIL, a conflict anywhere leaves everything as it was.
   struct Abort {};
   try {
     call.store().in_transaction([&] {
+      model::RealmBundle config;
       bool done = edit_realm(call, [&](model::RealmBundle& b) {
         failure = import_config(in.bundle, b, policy, result);
+        config = b;
         return failure.empty();
       });
-      if (done) failure = import_users(call, in, policy, result);
+      if (done) failure = import_users(call, config, in, policy, result, forbidden);
       if (!failure.empty() || !done) throw Abort{};
     });
   } catch (const Abort&) {
     call.ctx.realms().invalidate(call.realm->realm().name);
-    if (!failure.empty()) answer_message(call.res, 409, failure);
+    if (!failure.empty() && !forbidden) answer_message(call.res, 409, failure);
     return;
   }
   answer_json(call.res, json::object{{"overwritten", result.overwritten}, {"added", result.added},
@@ -151,8 +163,14 @@ void apply(AdminCall& call) {
   if (oidc::claim_string(body->get_object(), "realm") != name)
     return answer_message(call.res, 400, "The file's realm is not " + name);
   auto q = query_of(call);
+  // Apply gives roles as any other change does: only what the caller may give.
+  auto vet = [&call](const model::RealmBundle& before, const model::RealmBundle& after) {
+    auto refused = refused_config_change(call.caller, before, after);
+    return refused ? "the caller may not give " + refused->label() : std::string();
+  };
   ApplyResult r = apply_realm(call.store(), *body, q.get("prune").value_or("") == "true",
-                              q.get("dryRun").value_or("") == "true");
+                              q.get("dryRun").value_or("") == "true", vet);
+  if (r.forbidden) return answer_error(call.res, 403, "HTTP 403 Forbidden");
   if (!r.error.empty()) return answer_message(call.res, 400, r.error);
   if (r.applied) call.ctx.realms().invalidate(name);
   json::array plan;

@@ -118,7 +118,7 @@ void reconcile_config(const json::object& doc, model::RealmImport& in, model::Re
 
 }  // namespace
 
-ApplyResult apply_realm(store::Store& store, const json::value& file, bool prune, bool dry_run) {
+ApplyResult apply_realm(store::Store& store, const json::value& file, bool prune, bool dry_run, const ApplyVet& vet) {
   ApplyResult out;
   model::JsonReader reader;
   model::RealmImport in = model::realm_import_from_json(reader, file);
@@ -144,7 +144,10 @@ ApplyResult apply_realm(store::Store& store, const json::value& file, bool prune
       reconcile_settings(file.as_object(), desired, reader, out.plan);
       reconcile_config(file.as_object(), in, desired, prune, out.plan);
       if (!reader.ok()) return void(out.error = reader.errors[0].path + ": " + reader.errors[0].message);
-      if (out.plan.empty() || dry_run) return;
+      if (out.plan.empty()) return;
+      if (vet) out.error = vet(*current, desired);
+      if (!out.error.empty()) return void(out.forbidden = true);
+      if (dry_run) return;
       store.replace_realm_config(desired);
       out.applied = true;
     });

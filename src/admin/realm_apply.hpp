@@ -8,6 +8,7 @@
 // the plan lists each change, and applying the same file again plans none.
 #include <boost/json/value.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,16 @@ namespace tessera::admin {
 struct ApplyResult {
   std::vector<std::string> plan;  // "+ client web", "~ realm settings", "- role old", ...
   std::string error;              // set: nothing was changed
+  bool forbidden = false;         // with error: the vet refused the change
   bool applied = false;
   std::string realm;              // its name
 };
 
-ApplyResult apply_realm(store::Store& store, const boost::json::value& file, bool prune, bool dry_run);
+// Asked before an existing realm's configuration is replaced (the admin API
+// passes its permission check): a non-empty answer refuses the whole apply.
+using ApplyVet = std::function<std::string(const model::RealmBundle& before, const model::RealmBundle& after)>;
+
+ApplyResult apply_realm(store::Store& store, const boost::json::value& file, bool prune, bool dry_run,
+                        const ApplyVet& vet = {});
 
 }  // namespace tessera::admin

@@ -19,11 +19,16 @@ namespace tessera::store {
 class StoreError : public std::runtime_error {
  public:
   enum class Kind { conflict, unavailable, schema, invalid };
-  StoreError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  // `for_clients`: the message was written to be answered (names what the
+  // caller sent); otherwise it is the database's own and stays in the log.
+  StoreError(Kind kind, const std::string& what, bool for_clients = false)
+      : std::runtime_error(what), kind_(kind), for_clients_(for_clients) {}
   Kind kind() const { return kind_; }
+  bool for_clients() const { return for_clients_; }
 
  private:
   Kind kind_;
+  bool for_clients_;
 };
 
 class Store {

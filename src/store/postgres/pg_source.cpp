@@ -66,7 +66,7 @@ std::unique_ptr<PgConnection> PgSource::connect() {
   try {
     return std::make_unique<PgConnection>(params_.keywords, params_.values);
   } catch (const StoreError& e) {
-    throw StoreError(e.kind(), std::string(e.what()) + " (" + params_.where + ")");
+    throw StoreError(e.kind(), std::string(e.what()) + " (" + params_.where + ")", e.for_clients());
   }
 }
 

@@ -23,11 +23,9 @@ void unique_or_conflict(Fn&& write, const std::string& what) {
   } catch (const StoreError& e) {
     std::string_view message = e.what();
     if (message.find("UNIQUE") == std::string_view::npos) throw;
-    // A primary key clash is an id taken elsewhere, typically by another realm.
-    if (message.find(".id") != std::string_view::npos || message.find("_pkey") != std::string_view::npos)
-      throw StoreError(StoreError::Kind::conflict, what + " (its id is already used, perhaps by another realm)");
-    throw StoreError(StoreError::Kind::conflict, what);
-    throw;
+    // A primary key clash may be an id taken by another realm: answered like
+    // any other conflict, so that ids of other realms cannot be probed.
+    throw StoreError(StoreError::Kind::conflict, what, true);
   }
 }
 
@@ -84,7 +82,7 @@ void insert_config(Connection& db, const model::RealmBundle& b) {
 void replace_config(Connection& db, const model::RealmBundle& b) {
   const std::string& id = b.realm.id;
   auto other = db.prepare("SELECT 1 FROM realm WHERE name = $1 AND id <> $2").bind(1, b.realm.name).bind(2, id);
-  if (other.step()) throw StoreError(StoreError::Kind::conflict, "Realm " + b.realm.name + " already exists");
+  if (other.step()) throw StoreError(StoreError::Kind::conflict, "Realm " + b.realm.name + " already exists", true);
   db.prepare("UPDATE realm SET name = $1, representation = $2 WHERE id = $3")
       .bind(1, b.realm.name).bind(2, json::serialize(model::to_json(b.realm))).bind(3, id).run();
   if (db.changes() != 1) throw StoreError(StoreError::Kind::invalid, "no realm with id " + id);

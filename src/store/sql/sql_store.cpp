@@ -107,7 +107,7 @@ class SqlStore final : public Store {
     Transaction tx(db);
     const std::string& realm_id = b.realm.id;
     if (db.prepare("SELECT 1 FROM realm WHERE name = $1").bind(1, b.realm.name).step())
-      throw StoreError(StoreError::Kind::conflict, "realm " + b.realm.name + " already exists");
+      throw StoreError(StoreError::Kind::conflict, "realm " + b.realm.name + " already exists", true);
     db.prepare("INSERT INTO realm (id, name, representation) VALUES ($1, $2, $3)")
         .bind(1, realm_id).bind(2, b.realm.name).bind(3, json::serialize(model::to_json(b.realm))).run();
     sql::insert_config(db, b);
