@@ -4,7 +4,10 @@
 // Creating needs an initial access token (admins create them, with a count
 // and an expiry), an admin's token with manage-clients, or passes the realm's
 // anonymous policies. Reading, updating and deleting need the client's
-// registration access token, which is rotated on every update.
+// registration access token, which is rotated on every update. Keycloak's
+// client-registration policies (registration_policies.cpp) apply to both
+// kinds of registration, on create, update, and for anonymous clients on
+// read and delete.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -13,6 +16,7 @@
 #include "admin/realm_factory.hpp"
 #include "admin/registration.hpp"
 #include "admin/registration_metadata.hpp"
+#include "admin/registration_policies.hpp"
 #include "jose/random.hpp"
 #include "login/worker_pool.hpp"
 #include "model/representation.hpp"
@@ -35,6 +39,11 @@ struct Registration {
   std::size_t client_param;  // index of {client} in the path
 };
 
+// Keycloak's ClientRegistrationAuth.forbidden: 403 insufficient_scope with the policy's message.
+void policy_refused(http::Response& res, const PolicyRefusal& refusal) {
+  oidc::oauth_error(res, 403, "insufficient_scope", refusal.message());
+}
+
 void reg_error(http::Response& res, int status, std::string_view error, std::string_view description) {
   oidc::oauth_error(res, status, error, description);
 }
@@ -53,45 +62,26 @@ std::optional<json::object> internal_token(const Registration& r, std::string_vi
   return claims;
 }
 
-std::string registration_token(const Registration& r, const std::string& client_id, const std::string& id) {
+// `registration_auth` (Keycloak's claim) names the policy set of the client's later requests.
+std::string registration_token(const Registration& r, const std::string& client_id, const std::string& id,
+                               RegistrationAuth auth) {
   return sign_internal(r.call, {{"typ", "RegistrationAccessToken"}, {"jti", id}, {"iss", r.issuer},
-                                {"iat", oidc::now_seconds()}, {"client", client_id}});
+                                {"iat", oidc::now_seconds()}, {"client", client_id},
+                                {"registration_auth", registration_auth_name(auth)}});
 }
 
-// Anonymous registration: Keycloak's Trusted Hosts and Max Clients Limit
-// policies, configured by realm attributes (README, "Dynamic client registration").
-std::optional<std::string> anonymous_refusal(const Registration& r) {
-  const model::Realm& realm = r.call.realm->realm();
-  std::string trusted(model::attribute(realm.attributes, "clientRegistration.anonymous.trustedHosts"));
-  std::string remote(r.call.req.remote_address);
-  bool trusted_host = false;
-  for (std::size_t pos = 0; pos < trusted.size();) {
-    std::size_t end = trusted.find(',', pos);
-    if (end == std::string::npos) end = trusted.size();
-    std::string host = trusted.substr(pos, end - pos);
-    host.erase(0, host.find_first_not_of(' '));
-    host.erase(host.find_last_not_of(' ') + 1);
-    trusted_host = trusted_host || host == remote || host == "*";
-    pos = end + 1;
-  }
-  if (!trusted_host)
-    return "Policy 'Trusted Hosts' rejected request to client-registration service. Details: Host not trusted.";
-  std::string max_text(model::attribute(realm.attributes, "clientRegistration.anonymous.maxClients"));
-  std::size_t max = max_text.empty() ? 200 : std::strtoull(max_text.c_str(), nullptr, 10);
-  if (r.call.realm->config.clients.size() >= max)
-    return "Policy 'Max Clients Limit' rejected request to client-registration service. Details: It's allowed to have max " +
-           std::to_string(max) + " clients per realm";
-  return std::nullopt;
-}
-
-// Who may create: false after answering 401/403. With `spend`, takes one use
-// of an initial access token (called again, inside the creating transaction,
-// once the metadata passed: a rejected registration costs no use).
-bool may_create(const Registration& r, bool spend) {
+// Who may create, and under which policy set; nullopt after answering
+// 401/403. An anonymous caller must be on a trusted host before the body is
+// read. With `spend`, takes one use of an initial access token (called again,
+// inside the creating transaction, once the metadata passed: a rejected
+// registration costs no use).
+std::optional<RegistrationAuth> may_create(const Registration& r, bool spend) {
   http::Response& res = r.call.res;
   if (r.call.req.header("authorization").empty()) {
-    if (auto why = anonymous_refusal(r)) return reg_error(res, 403, "insufficient_scope", *why), false;
-    return true;
+    auto anonymous = RegistrationAuth::anonymous;
+    if (auto refusal = check_caller_host(r.call.realm->realm(), anonymous, r.call.req.remote_address))
+      return policy_refused(res, *refusal), std::nullopt;
+    return anonymous;
   }
   if (auto iat = internal_token(r, "InitialAccessToken")) {
     std::string key = r.call.realm->realm().id + ":" + oidc::claim_string(*iat, "jti");
@@ -109,17 +99,20 @@ bool may_create(const Registration& r, bool spend) {
       std::int64_t until = expiration ? oidc::claim_int(o, "timestamp") + expiration : oidc::now_seconds() + 315360000;
       r.call.store().put_item("initial-access", key, json::serialize(o), until);
     });
-    if (!spent) return reg_error(res, 401, "invalid_token", "Initial Access Token not found, expired or used up"), false;
-    return true;
+    if (!spent) return reg_error(res, 401, "invalid_token", "Initial Access Token not found, expired or used up"), std::nullopt;
+    return RegistrationAuth::authenticated;
   }
   auto caller = admin_caller(r.call.ctx, r.call.req);
-  if (caller && caller->may(r.call.realm->realm().name, Permission::manage_clients)) return true;
+  if (caller && caller->may(r.call.realm->realm().name, Permission::manage_clients)) return RegistrationAuth::authenticated;
   reg_error(res, 401, "invalid_token", "Failed decode token");
-  return false;
+  return std::nullopt;
 }
 
-// The client a registration access token names, after checking it; null after answering 401.
-const model::Client* registered_client(const Registration& r) {
+// The client a registration access token names, after checking it, and the
+// policy set it was registered under; null after answering 401, or 403 when
+// an anonymous client's request comes from a host no longer trusted
+// (Keycloak's Trusted Hosts runs before view, update and delete).
+const model::Client* registered_client(const Registration& r, RegistrationAuth& auth) {
   auto claims = internal_token(r, "RegistrationAccessToken");
   std::string_view id = r.call.req.params[r.client_param];
   const model::Client* c = find_client(r.call.realm->config, id, false);
@@ -128,6 +121,10 @@ const model::Client* registered_client(const Registration& r) {
     reg_error(r.call.res, 401, "invalid_token", "Not authorized to view client. Not valid token or client credentials provided.");
     return nullptr;
   }
+  // A token from before the claim existed cannot tell: the stricter set.
+  auth = registration_auth_from(oidc::claim_string(*claims, "registration_auth")).value_or(RegistrationAuth::anonymous);
+  if (auto refusal = check_caller_host(r.call.realm->realm(), auth, r.call.req.remote_address))
+    return policy_refused(r.call.res, *refusal), nullptr;
   return c;
 }
 
@@ -150,20 +147,25 @@ json::object registered(const Registration& r, const model::Client& c, const std
   return o;
 }
 
-// A client from the request body; false after answering 400.
-bool client_from_body(const Registration& r, model::Client& c) {
+// A client from the request body; false after answering 400. Notes in
+// `policy` whether a representation names consentRequired / fullScopeAllowed.
+bool client_from_body(const Registration& r, model::Client& c, PolicyRequest& policy) {
   boost::system::error_code ec;
   json::value body = json::parse(r.call.req.body, ec);
   if (ec || !body.is_object()) return reg_error(r.call.res, 400, "invalid_client_metadata", "A JSON object is expected"), false;
   if (!r.oidc) {
+    const json::object& o = body.get_object();
     model::JsonReader reader;
-    model::Client parsed = model::client_from_json(reader, body.get_object());
+    model::Client parsed = model::client_from_json(reader, o);
     if (!reader.ok()) return reg_error(r.call.res, 400, "invalid_client_metadata", reader.errors[0].message), false;
     for (const auto& uri : parsed.redirect_uris)
       if (uri.find('#') != std::string::npos) return reg_error(r.call.res, 400, "invalid_redirect_uri", "Invalid redirect_uri: " + uri), false;
     if (c.client_id.empty()) c.client_id = parsed.client_id;
     parsed.id = c.id, parsed.client_id = c.client_id, parsed.attributes.merge(c.attributes);
     c = std::move(parsed);
+    auto named = [&](std::string_view key) { auto* v = o.if_contains(key); return v && !v->is_null(); };
+    policy.sent_consent_required = named("consentRequired");
+    policy.sent_full_scope_allowed = named("fullScopeAllowed");
     return true;
   }
   if (auto id = body.get_object().if_contains("client_id"); id && (!id->is_string() || (!c.client_id.empty() && id->get_string() != c.client_id)))
@@ -172,77 +174,67 @@ bool client_from_body(const Registration& r, model::Client& c) {
   return true;
 }
 
-// The client's scopes must exist and, for anonymous registration, be allowed
-// (Keycloak's Allowed Client Scopes policy; by default the realm's default
-// and optional scopes). False after answering.
-bool scopes_allowed(const Registration& r, const model::Client& c) {
+// The client's scopes must exist (whether they are allowed is the Allowed
+// Client Scopes policy's). False after answering 400.
+bool scopes_known(const Registration& r, const model::Client& c) {
   const model::RealmBundle& b = r.call.realm->config;
-  std::vector<std::string> allowed;
-  std::string configured(model::attribute(b.realm.attributes, "clientRegistration.anonymous.allowedScopes"));
-  for (std::size_t pos = 0; pos < configured.size();) {
-    std::size_t end = configured.find(',', pos);
-    if (end == std::string::npos) end = configured.size();
-    allowed.push_back(configured.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  if (configured.empty()) {
-    allowed = b.realm.default_default_client_scopes;
-    allowed.insert(allowed.end(), b.realm.default_optional_client_scopes.begin(), b.realm.default_optional_client_scopes.end());
-  }
-  bool anonymous = r.call.req.header("authorization").empty();
   for (const auto* list : {&c.default_client_scopes, &c.optional_client_scopes})
     for (const auto& name : *list) {
       bool known = std::any_of(b.client_scopes.begin(), b.client_scopes.end(), [&](auto& s) { return s.name == name; });
       if (!known) return reg_error(r.call.res, 400, "invalid_client_metadata", "Unknown client scope: " + name), false;
-      if (anonymous && std::find(allowed.begin(), allowed.end(), name) == allowed.end())
-        return reg_error(r.call.res, 403, "insufficient_scope",
-                         "Policy 'Allowed Client Scopes' rejected request to client-registration service. Details: "
-                         "Not permitted to use specified clientScope"), false;
     }
   return true;
 }
 
 void create(Registration r) {
-  if (!may_create(r, false)) return;
+  auto auth = may_create(r, false);
+  if (!auth) return;
+  PolicyRequest policy{*auth, r.call.req.remote_address};
   model::Client c;
   c.id = jose::random_uuid();
   if (r.oidc) c.client_id = jose::random_uuid();
-  if (!client_from_body(r, c)) return;
+  if (!client_from_body(r, c, policy)) return;
   if (c.client_id.empty()) c.client_id = jose::random_uuid();
-  if (!scopes_allowed(r, c)) return;
+  if (!scopes_known(r, c)) return;
   bool confidential = !c.public_client && c.client_authenticator_type != "client-jwt";
   if (confidential && c.secret.empty()) c.secret = jose::random_token(32);
   std::string token_id = jose::random_uuid();
   c.attributes[kTokenIdAttribute] = token_id;
   c.attributes["client.issued.at"] = std::to_string(oidc::now_seconds());
   bool done = edit_realm(r.call, [&](model::RealmBundle& b) {
+    // On the bundle being written, so that racing requests cannot pass Max Clients Limit together.
+    if (auto refusal = check_client(b, policy, c)) return policy_refused(r.call.res, *refusal), false;
     if (find_client(b, c.client_id, false))
       return reg_error(r.call.res, 400, "invalid_client_metadata", "Client Identifier in use"), false;
     if (!may_create(r, true)) return false;  // two racing requests cannot both take the last use
+    apply_policies(policy, c);
     complete_client(b.realm, c);
     if (c.service_accounts_enabled) r.call.store().add_user(b.realm.id, service_account_user(b.realm, c));
     b.clients.push_back(c);
     return true;
   });
   if (!done) return;
-  json::object out = registered(r, c, registration_token(r, c.client_id, token_id));
+  json::object out = registered(r, c, registration_token(r, c.client_id, token_id, *auth));
   answer_json(r.call.res, out, 201);
   r.call.res.set_header("Location", r.endpoint + "/" + c.client_id);
   r.call.res.set_header("Cache-Control", "no-store");
 }
 
 void read(Registration r) {
-  if (const model::Client* c = registered_client(r)) answer_json(r.call.res, registered(r, *c, ""));
+  RegistrationAuth auth{};
+  if (const model::Client* c = registered_client(r, auth)) answer_json(r.call.res, registered(r, *c, ""));
 }
 
 void update(Registration r) {
-  const model::Client* current = registered_client(r);
+  RegistrationAuth auth{};
+  const model::Client* current = registered_client(r, auth);
   if (!current) return;
+  PolicyRequest policy{auth, r.call.req.remote_address};
   model::Client c;
   c.id = current->id;
   c.client_id = current->client_id;
   c.attributes["client.issued.at"] = std::string(model::attribute(current->attributes, "client.issued.at"));
-  if (!client_from_body(r, c) || !scopes_allowed(r, c)) return;
+  if (!client_from_body(r, c, policy) || !scopes_known(r, c)) return;
   c.secret = current->secret;
   if (!c.public_client && c.client_authenticator_type != "client-jwt" && c.secret.empty()) c.secret = jose::random_token(32);
   std::string token_id = jose::random_uuid();  // the old registration access token stops working
@@ -250,15 +242,23 @@ void update(Registration r) {
   bool done = edit_realm(r.call, [&](model::RealmBundle& b) {
     model::Client* stored = find_client(b, c.client_id, false);
     if (!stored) return false;
+    // Keycloak's updateClient leaves what the body does not name; for these
+    // two (never in RFC 7591 metadata) that is what the policies rely on.
+    if (!policy.sent_consent_required) c.consent_required = stored->consent_required;
+    if (!policy.sent_full_scope_allowed) c.full_scope_allowed = stored->full_scope_allowed;
+    policy.current = stored;
+    if (auto refusal = check_client(b, policy, c)) return policy_refused(r.call.res, *refusal), false;
+    apply_policies(policy, c);
     complete_client(b.realm, c);
     *stored = c;
     return true;
   });
-  if (done) answer_json(r.call.res, registered(r, c, registration_token(r, c.client_id, token_id)));
+  if (done) answer_json(r.call.res, registered(r, c, registration_token(r, c.client_id, token_id, auth)));
 }
 
 void remove(Registration r) {
-  const model::Client* current = registered_client(r);
+  RegistrationAuth auth{};
+  const model::Client* current = registered_client(r, auth);
   if (!current) return;
   std::string client_id = current->client_id;
   bool done = edit_realm(r.call, [&](model::RealmBundle& b) {

@@ -1,6 +1,7 @@
 // Dynamic client registration: initial access tokens (admin API), RFC 7591
 // registration at /clients-registrations/openid-connect (initial access token,
-// admin token, anonymous policies Trusted Hosts / Max Clients), RFC 7592
+// admin token, anonymous policies Trusted Hosts / Max Clients; the other
+// policies: registration-policies.test.mjs), RFC 7592
 // read/update/delete with the rotating registration access token, metadata
 // validation, a registered private_key_jwt client, and Keycloak's "default"
 // representation endpoint.
@@ -15,13 +16,15 @@ import { realmDir, user, endpoints, send, show, tokenRequest, fetchLogin, authUr
 const TRUSTED = 'Policy \'Trusted Hosts\' rejected request to client-registration service. Details: Host not trusted.';
 const USED_UP = 'Initial Access Token not found, expired or used up';
 const NOT_AUTHORIZED = 'Not authorized to view client. Not valid token or client credentials provided.';
+const OPEN_TRUSTED = '127.0.0.1, anon.example, x.example';
 
 describe('dynamic client registration (RFC 7591/7592, Keycloak client-registration service)', () => {
   let srv; let ep; let open; let adminToken;
   before(async () => {
     const realms = await realmDir(
       { realm: 'dcr', enabled: true, users: [user('alice', 'alice-pw')] },
-      { realm: 'open', enabled: true, attributes: { 'clientRegistration.anonymous.trustedHosts': '127.0.0.1' } },
+      // Trusted Hosts also covers the client's URIs (client-uris-must-match): the hosts the anonymous registrations below use.
+      { realm: 'open', enabled: true, attributes: { 'clientRegistration.anonymous.trustedHosts': OPEN_TRUSTED } },
     );
     srv = await startServer({ realm: realms });
     ep = endpoints(srv.baseUrl, 'dcr');
@@ -171,7 +174,7 @@ describe('dynamic client registration (RFC 7591/7592, Keycloak client-registrati
     assert.equal(clients.status, 200, show(clients));
     const n = clients.json.length;
     const put = await adminApi('/open', { method: 'PUT', body: { attributes: {
-      'clientRegistration.anonymous.trustedHosts': '127.0.0.1', 'clientRegistration.anonymous.maxClients': String(n) } } });
+      'clientRegistration.anonymous.trustedHosts': OPEN_TRUSTED, 'clientRegistration.anonymous.maxClients': String(n) } } });
     assert.equal(put.status, 204, show(put));
     expectError(await register(body, null, open), 403, 'insufficient_scope',
       `Policy 'Max Clients Limit' rejected request to client-registration service. Details: It's allowed to have max ${n} clients per realm`,
