@@ -54,7 +54,7 @@ export async function send(url, { jar, method, form, headers = {}, body } = {}) 
   }
   const res = await fetch(url, {
     method: method ?? (body !== undefined ? 'POST' : 'GET'), headers: h, body, redirect: 'manual',
-    signal: AbortSignal.timeout(10000),
+    signal: AbortSignal.timeout(30000),  // a hang detector, generous for loaded machines
   });
   jar?.store(res.headers);
   const text = await res.text();

@@ -48,7 +48,7 @@ export const jwkToPem = (jwk) => crypto.createPublicKey({ key: jwk, format: 'jwk
 
 /** A fetch that keeps the raw bytes: {status, headers, bytes, text, json, location}. */
 export async function fetchBytes(url, init = {}) {
-  const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(10000), ...init });
+  const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(30000), ...init });
   const bytes = Buffer.from(await res.arrayBuffer());
   const text = bytes.toString('utf8');
   let json;

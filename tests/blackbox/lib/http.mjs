@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 
 /** GET (or other) and read the body: {res, status, headers, text, json}. json is undefined if not JSON. */
 export async function request(url, init = {}) {
-  const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(5000), ...init });
+  const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(30000), ...init });
   const text = await res.text();
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
