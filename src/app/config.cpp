@@ -72,6 +72,9 @@ const std::vector<OptionSpec>& option_specs() {
       {"rate-limit-registration-per-client", Kind::text, "Registration reads and updates per client (default 60/m:20)"},
       {"rate-limit-max-keys", Kind::number, "Addresses or clients each limit remembers; memory is fixed (default 16384)"},
       {"root-realm", Kind::text, "Also serve this realm at the issuer root (/authorize, /token, ...)"},
+      {"outbound-deny-private-addresses", Kind::flag, "Refuse to fetch documents such as a client's jwks_uri from "
+       "loopback, private (RFC 1918, fc00::/7), link-local, CGNAT and unspecified addresses, checked on the resolved "
+       "address (default: true in start, false in start-dev)", "true"},
       {"themes-dir", Kind::text, "Directory of login themes overriding the built-in one (THEME/login/*.html)"},
   };
   return specs;
@@ -202,6 +205,7 @@ void apply(Config& c, const std::string& name, const std::string& v) {
   else if (name == "http-max-connections") c.max_connections = static_cast<unsigned>(parse_number(name, v, 1, 10000000));
   else if (name == "root-realm") c.root_realm = v;
   else if (name == "themes-dir") c.themes_dir = v;
+  else if (name == "outbound-deny-private-addresses") c.outbound_deny_private_addresses = parse_flag(name, v);
 }
 
 bool valid_host_name(const std::string& h) {
@@ -330,6 +334,7 @@ Config load_config(int argc, char** argv) {
   c.dev = c.command == "start-dev";
   c.http_enabled = c.dev;
   c.hostname_strict = !c.dev;
+  c.outbound_deny_private_addresses = !c.dev;
   auto file = read_conf_file(config_file.empty() ? "conf/tessera.conf" : config_file, !config_file.empty());
   for (const auto& spec : option_specs()) {
     std::optional<std::string> value;

@@ -47,6 +47,9 @@ struct Config {
   http::Rate rate_registration_client{60, std::chrono::seconds(60), 20};
   unsigned rate_limit_max_keys = 16384;
   std::string root_realm;
+  // Outbound fetches (jwks_uri) refuse loopback, private, link-local and other
+  // non-public addresses (http/outbound_address.hpp): on in start, off in start-dev.
+  bool outbound_deny_private_addresses = true;
   std::string themes_dir;  // overrides of the built-in login theme; empty: built-in only
   // export / apply (offline commands on the database)
   std::string transfer_realm, transfer_file, transfer_dir;

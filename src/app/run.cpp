@@ -15,6 +15,7 @@
 #include "app/logging.hpp"
 #include "app/management.hpp"
 #include "app/purger.hpp"
+#include "http/fetch.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
 #include "login/authenticator.hpp"
@@ -138,7 +139,9 @@ int serve(const Config& c, Clock::time_point started) {
   for (std::size_t i = 0; i < router.route_count(); ++i) route_names.push_back(router.route_name(i));
   http::Metrics metrics(route_names);
   oidc_ctx.services().metrics = &metrics;
-  oidc::ClientKeyCache client_keys;
+  // Outbound fetches (jwks_uri) on a thread of their own, never on `pool`.
+  http::Fetcher fetcher(http::FetchPolicy{c.outbound_deny_private_addresses});
+  oidc::ClientKeyCache client_keys(oidc::ClientKeyCache::fetch_with(fetcher));
   oidc_ctx.services().client_keys = &client_keys;
   auto limits_by_rate = rate_limits(c);
   oidc_ctx.services().rate_limits = limits_by_rate.get();
@@ -179,6 +182,8 @@ int serve(const Config& c, Clock::time_point started) {
   });
   Purger purger(*store);
   server.run();
+  fetcher.stop();                  // no fetch completes from here on...
+  client_keys.abandon_waiting();   // ...so requests waiting on one answer 500 while the server's contexts exist
   db_pool.reset();  // finish queued requests while the server's contexts still exist
   pool.reset();
   spdlog::info("Tessera stopped");

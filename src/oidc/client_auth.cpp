@@ -196,16 +196,20 @@ void serve_after_client_keys(OidcContext& ctx, const http::Request& req, std::st
     auto form = http::Params::parse(req.body);
     if (rr && form) uri = client_keys_to_fetch(*rr, *form);
   }
-  if (uri.empty() || !ctx.services().pool) return serve(std::move(respond));
-  bool queued = ctx.services().pool->submit([&ctx, uri, respond, serve] {
-    ctx.services().client_keys->refresh(uri, now_seconds());
-    serve(respond);
+  if (uri.empty()) return serve(std::move(respond));
+  // The fetch runs on the Fetcher's thread; concurrent requests naming the
+  // same jwks_uri queue behind the one fetch. No worker-pool thread waits.
+  login::WorkerPool* pool = ctx.services().pool;
+  ctx.services().client_keys->after_refresh(uri, now_seconds(), [pool, respond, serve](bool waited) {
+    if (!waited || !pool) return serve(respond);
+    // Back from the Fetcher's thread, which must never block: serving may
+    // touch the store, so it runs as a short job on the pool.
+    if (!pool->submit([respond, serve] { serve(respond); })) {
+      http::Response busy;
+      oauth_error(busy, 503, "temporarily_unavailable", "Server busy");
+      respond(std::move(busy));
+    }
   });
-  if (!queued) {
-    http::Response busy;
-    oauth_error(busy, 503, "temporarily_unavailable", "Server busy");
-    respond(std::move(busy));
-  }
 }
 
 }  // namespace tessera::oidc

@@ -25,13 +25,15 @@ const model::Client* authenticate_client(const RealmRequest& rr, const http::Par
 
 // Non-empty when the request carries a client assertion whose client's
 // jwks_uri must be fetched (first use, stale cache, unknown kid) before
-// authenticate_client can check it. Fetch it off the I/O thread with
-// fetch_client_keys, then authenticate.
+// authenticate_client can check it (serve_after_client_keys does this).
 std::string client_keys_to_fetch(const RealmRequest& rr, const http::Params& form);
 
 // Runs `serve` at once, or, when the request's client assertion needs keys
-// fetched from a jwks_uri, on the worker pool after fetching them (503 when
-// the pool is full). The request stays valid until `serve` has answered.
+// fetched from a jwks_uri, after the (single, shared) fetch of that URI has
+// finished on the http::Fetcher's thread; `serve` then runs as a short job on
+// the worker pool (503 when the pool is full). A fetch that fails leaves no
+// keys, and authentication answers 401 invalid_client "Unable to load public
+// key", as Keycloak does. The request stays valid until `serve` has answered.
 void serve_after_client_keys(OidcContext& ctx, const http::Request& req, std::string_view realm_name,
                              http::Responder respond, std::function<void(http::Responder)> serve);
 

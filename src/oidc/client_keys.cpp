@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 
-#include "http/fetch.hpp"
 #include "jose/base64.hpp"
 
 namespace tessera::oidc {
@@ -84,19 +83,61 @@ ClientKeyCache::Lookup ClientKeyCache::lookup(const model::Client& client, std::
   return {};
 }
 
-void ClientKeyCache::refresh(const std::string& uri, std::int64_t now) {
-  http::FetchResult got = http::fetch_get(uri);
+ClientKeyCache::Fetch ClientKeyCache::fetch_with(http::Fetcher& fetcher) {
+  return [&fetcher](const std::string& uri, http::Fetcher::Done done) {
+    fetcher.get(uri, http::FetchLimits{std::chrono::milliseconds(3000), 256 * 1024}, std::move(done));
+  };
+}
+
+void ClientKeyCache::after_refresh(const std::string& uri, std::int64_t now, Then then) {
+  {
+    std::unique_lock lock(mu_);
+    Fetched& f = by_uri_[uri];
+    bool queue = f.fetching && f.waiting.size() < kMaxWaiters;
+    // Refreshed since the caller's lookup (another request's fetch finished): nothing to wait for.
+    bool fresh = !f.fetching && f.fetched_at != 0 && now - f.fetched_at < kRetrySeconds;
+    if (queue || (!f.fetching && !fresh)) f.waiting.push_back(std::move(then));
+    if (queue) return;
+    if (f.fetching || fresh) {
+      lock.unlock();
+      return then(false);  // too many waiting already, or no longer needed: answer with what is held
+    }
+    f.fetching = true;  // set before the fetch starts: concurrent callers queue behind it
+    trim_locked(uri);
+  }
+  if (!fetch_) return fetched(uri, now, http::FetchResult{false, 0, {}, "no fetcher"});
+  fetch_(uri, [this, uri, now](http::FetchResult got) { fetched(uri, now, std::move(got)); });
+}
+
+void ClientKeyCache::fetched(const std::string& uri, std::int64_t started, http::FetchResult got) {
   ClientKeys keys;
   if (got.ok && got.status == 200) keys = std::make_shared<const std::vector<ClientKey>>(parse_client_jwks(got.body));
+  std::vector<Then> waiting;
+  {
+    std::lock_guard lock(mu_);
+    Fetched& f = by_uri_[uri];
+    // A failed re-fetch keeps the keys already known; the failure only delays the next try.
+    if (keys) f.keys = std::move(keys);
+    f.fetched_at = started;
+    f.fetching = false;
+    waiting.swap(f.waiting);
+  }
+  for (auto& then : waiting) then(true);
+}
+
+// Bounded: past kMaxUris entries, drop every entry that no one waits on.
+void ClientKeyCache::trim_locked(const std::string& keep) {
+  if (by_uri_.size() <= kMaxUris) return;
+  for (auto it = by_uri_.begin(); it != by_uri_.end();)
+    it = it->second.fetching || it->first == keep ? std::next(it) : by_uri_.erase(it);
+}
+
+void ClientKeyCache::abandon_waiting() {
+  std::vector<Then> dropped;
   std::lock_guard lock(mu_);
-  Fetched& f = by_uri_[uri];
-  // A failed re-fetch keeps the keys already known; the failure only delays the next try.
-  if (keys) f.keys = std::move(keys);
-  f.fetched_at = now;
-  if (by_uri_.size() > 4096) {  // bounded: drop everything else, keep this answer
-    Fetched keep = f;
-    by_uri_.clear();
-    by_uri_.emplace(uri, std::move(keep));
+  for (auto& [uri, f] : by_uri_) {
+    for (auto& then : f.waiting) dropped.push_back(std::move(then));
+    f.waiting.clear();
   }
 }
 

@@ -16,12 +16,13 @@ namespace tessera::oidc {
 namespace json = boost::json;
 
 json::object DeviceAuthorization::to_json() const {
-  return {{"client_id", client_id}, {"scope", scope},           {"user_code", user_code}, {"status", status},
+  return {{"realm_id", realm_id}, {"client_id", client_id}, {"scope", scope},           {"user_code", user_code}, {"status", status},
           {"session_id", session_id}, {"expires", expires}, {"interval", interval},   {"last_poll", last_poll}};
 }
 
 DeviceAuthorization DeviceAuthorization::from_json(const json::object& o) {
   DeviceAuthorization d;
+  d.realm_id = claim_string(o, "realm_id");
   d.client_id = claim_string(o, "client_id");
   d.scope = claim_string(o, "scope");
   d.user_code = claim_string(o, "user_code");
@@ -67,6 +68,11 @@ std::string normalise_user_code(std::string_view typed) {
 
 std::string displayed(const std::string& code) { return code.substr(0, 4) + "-" + code.substr(4); }
 
+// The "device-user" index key: the same user code in two realms is two codes.
+std::string user_code_key(const std::string& realm_id, std::string_view user_code) {
+  return realm_id + ":" + std::string(user_code);
+}
+
 void answer_info(const RealmRequest& rr, http::Response& res, const char* message_key, int status = 200) {
   auto page = page_for<login::InfoPage>(rr);
   page.message_key = message_key;
@@ -91,10 +97,11 @@ void show_code_entry(const RealmRequest& rr, http::Response& res, std::string_vi
 void verify_user_code(const RealmRequest& rr, http::Response& res, std::string_view typed) {
   store::Store& store = *rr.ctx.services().store;
   std::int64_t now = now_seconds();
-  auto key = store.get_item("device-user", normalise_user_code(typed), now);
+  const std::string& realm_id = rr.realm.realm().id;
+  auto key = store.get_item("device-user", user_code_key(realm_id, normalise_user_code(typed)), now);
   auto d = key ? find_device_authorization(store, *key, now) : std::nullopt;
-  const model::Client* client = d ? rr.realm.find_client(d->client_id) : nullptr;
-  if (!d || !client || !client->enabled || d->status != "pending")
+  const model::Client* client = d && d->realm_id == realm_id ? rr.realm.find_client(d->client_id) : nullptr;
+  if (!d || !client || !client->enabled || !device_grant_enabled(*client) || d->status != "pending")
     return show_code_entry(rr, res, typed, "invalidDeviceCodeMessage");
   if (d->expires <= now) return show_code_entry(rr, res, typed, "expiredDeviceCodeMessage");
   AuthRequest ar;
@@ -116,17 +123,21 @@ bool decide(const RealmRequest& rr, const AuthRequest& ar, const char* status, c
   bool decided = false;
   store.in_transaction([&] {
     auto d = find_device_authorization(store, ar.device_key, now);
-    if (!d || d->status != "pending" || d->expires <= now) return;
+    if (!d || d->realm_id != rr.realm.realm().id || d->status != "pending" || d->expires <= now) return;
     d->status = status;
     d->session_id = session_id;
     save_device_authorization(store, ar.device_key, *d);
-    store.delete_item("device-user", d->user_code);  // a user code is used once
+    store.delete_item("device-user", user_code_key(d->realm_id, d->user_code));  // a user code is used once
     decided = true;
   });
   return decided;
 }
 
 }  // namespace
+
+std::string device_code_key(const std::string& realm_id, std::string_view device_code) {
+  return realm_id + ":" + code_key(device_code);
+}
 
 bool device_grant_enabled(const model::Client& client) {
   auto it = client.attributes.find("oauth2.device.authorization.grant.enabled");
@@ -161,19 +172,20 @@ void serve_device_authorization(OidcContext& ctx, const http::Request& req, http
   const model::Realm& realm = rr->realm.realm();
   std::int64_t now = now_seconds();
   DeviceAuthorization d;
+  d.realm_id = realm.id;
   d.client_id = client->client_id;
   d.scope = std::string(form->get("scope").value_or(""));
   d.expires = now + client_seconds(*client, "oauth2.device.code.lifespan", realm.oauth2_device_code_lifespan);
   d.interval = client_seconds(*client, "oauth2.device.polling.interval", realm.oauth2_device_polling_interval);
   std::string device_code = jose::random_token(32);
-  std::string key = code_key(device_code);
+  std::string key = device_code_key(realm.id, device_code);
   store::Store& store = *ctx.services().store;
   bool stored = false;
   store.in_transaction([&] {
     // 26^8 codes: a clash with a live one is rare, and is drawn again.
     for (int attempt = 0; attempt < 8 && !stored; ++attempt) {
       d.user_code = new_user_code();
-      stored = store.add_item("device-user", d.user_code, key, kept_until(d), now);
+      stored = store.add_item("device-user", user_code_key(realm.id, d.user_code), key, kept_until(d), now);
     }
     if (stored) save_device_authorization(store, key, d);
   });
@@ -209,6 +221,11 @@ void serve_device_verification(OidcContext& ctx, const http::Request& req, http:
 }
 
 void approve_device(const RealmRequest& rr, http::Response& res, const AuthRequest& ar, const model::UserSession& session) {
+  // The realm's switches as they are now: the client may have been disabled,
+  // or its device grant switched off, since the code was issued or entered.
+  const model::Client* client = rr.realm.find_client(ar.client_id);
+  if (!client || !client->enabled) return answer_error_page(rr, res, "clientDisabledMessage");
+  if (!device_grant_enabled(*client)) return answer_error_page(rr, res, "unauthorizedClientMessage");
   if (!decide(rr, ar, "approved", session.id)) return answer_info(rr, res, "expiredDeviceCodeMessage", 400);
   answer_info(rr, res, "deviceLoginSuccessMessage");
 }

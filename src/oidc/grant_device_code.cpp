@@ -22,12 +22,12 @@ enum class Poll { invalid, expired, denied, pending, slow_down, approved };
 
 // One decision per poll, under the store's transaction so that two polls
 // cannot both take an approved code, and the poll time is recorded.
-Poll poll(store::Store& store, const std::string& key, const model::Client& client, std::int64_t now,
-          DeviceAuthorization& out) {
+Poll poll(store::Store& store, const std::string& key, const std::string& realm_id, const model::Client& client,
+          std::int64_t now, DeviceAuthorization& out) {
   Poll result = Poll::invalid;
   store.in_transaction([&] {
     auto d = find_device_authorization(store, key, now);
-    if (!d || d->client_id != client.client_id) return;
+    if (!d || d->realm_id != realm_id || d->client_id != client.client_id) return;
     out = *d;
     if (d->expires <= now) {
       result = Poll::expired;
@@ -57,7 +57,9 @@ void grant_device_code(GrantRequest& g) {
   if (!code || code->empty()) return oauth_error(g.res, 400, "invalid_request", "Missing parameter: device_code");
   store::Store& store = *g.rr.ctx.services().store;
   DeviceAuthorization d;
-  switch (poll(store, code_key(*code), g.client, g.now, d)) {
+  // The key holds the realm: another realm's device code is simply not found (invalid_grant).
+  const std::string& realm_id = g.rr.realm.realm().id;
+  switch (poll(store, device_code_key(realm_id, *code), realm_id, g.client, g.now, d)) {
     case Poll::invalid: return oauth_error(g.res, 400, "invalid_grant", "Device code not valid");
     case Poll::expired: return oauth_error(g.res, 400, "expired_token", "Device code is expired");
     case Poll::denied: return oauth_error(g.res, 400, "access_denied", "The end user denied the authorization request");

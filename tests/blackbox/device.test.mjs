@@ -9,14 +9,16 @@ import * as client from 'openid-client';
 import * as jose from 'jose';
 import { startServer } from './lib/server.mjs';
 import { launchBrowser } from './lib/browser.mjs';
-import { realmDir, user, endpoints, tokenRequest, send, parseForm, CookieJar, jwtPayload, sleep, show } from './lib/flow.mjs';
+import { realmDir, user, endpoints, tokenRequest, send, parseForm, CookieJar, jwtPayload, sleep, show, fetchLogin } from './lib/flow.mjs';
 
 const REALM = 'dev';
+const OTHER = 'dev2';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const ENABLED = 'oauth2.device.authorization.grant.enabled';
 const SUCCESS = 'Device Login Successful. You may now return to your device.';
 const DENIED = 'Consent denied for connecting the device.';
 const INVALID_CODE = 'Invalid code, please try again.';
+const UNAUTHORIZED_CLIENT = 'Client is not allowed to use this flow.';
 const EXPIRED_CODE = 'The code has expired. Please go back to your device and try connecting again.';
 
 const pub = (clientId, attributes = {}) => ({ clientId, publicClient: true, attributes });
@@ -31,13 +33,22 @@ const realm = {
     { clientId: 'conf-tv', publicClient: false, secret: 'conf-secret', attributes: { [ENABLED]: 'true' } },
   ],
 };
+// Another realm with a client of the same client_id: codes must not cross realms.
+const other = {
+  realm: OTHER, enabled: true,
+  users: [user('alice', 'alice-pw')],
+  clients: [
+    pub('tv', { [ENABLED]: 'true', 'oauth2.device.polling.interval': '1' }),
+    pub('tv-toggle', { [ENABLED]: 'true', 'oauth2.device.polling.interval': '1' }),
+  ],
+};
 
 describe('device authorization grant (RFC 8628)', () => {
   let srv; let browser; let ep; let deviceEp; let verifyUri; let JWKS; let ctx; let firstAuthTime;
 
   before(async () => {
     const [srvR, browserR] = await Promise.all([
-      realmDir(realm).then((dir) => startServer({ realm: dir })),
+      realmDir(realm, other).then((dir) => startServer({ realm: dir })),
       launchBrowser(),
     ]);
     srv = srvR; browser = browserR;
@@ -264,6 +275,54 @@ describe('device authorization grant (RFC 8628)', () => {
     const good = await send(form.action, { jar: fresh, form: { csrf_token: fresh.get('DEVICE_FORM'), device_user_code: dev.user_code.toLowerCase() } });
     assert.equal(good.status, 200, show(good));
     assert.ok(good.text.includes('id="kc-form-login"'), `valid code and token did not lead to the login page: ${show(good)}`);
+  });
+
+  it("codes are bound to their realm: another realm's page says invalid code, its token endpoint invalid_grant", async () => {
+    const dev = await initiate('tv');
+    const otherEp = endpoints(srv.baseUrl, OTHER);
+    const otherVerify = `${otherEp.issuer}/device`;
+    const page = await send(`${otherVerify}?user_code=${encodeURIComponent(dev.user_code)}`, { jar: new CookieJar() });
+    assert.equal(page.status, 200, show(page));
+    assert.ok(page.text.includes(INVALID_CODE), `${OTHER} accepted ${REALM}'s user code: ${show(page)}`);
+    assert.ok(!page.text.includes('id="kc-form-login"'), `${OTHER} offered a login for ${REALM}'s user code`);
+    const jar = new CookieJar();
+    const form = parseForm((await send(otherVerify, { jar })).text, 'kc-user-verify-device-user-code-form');
+    const posted = await send(form.action, { jar, form: { ...form.fields, device_user_code: dev.user_code } });
+    assert.ok(posted.text.includes(INVALID_CODE), `${OTHER} accepted ${REALM}'s user code (form): ${show(posted)}`);
+    const crossPoll = await tokenRequest(otherEp, { grant_type: DEVICE_GRANT, device_code: dev.device_code, client_id: 'tv' });
+    assertError(crossPoll, 400, 'invalid_grant', 'Device code not valid', `${REALM}'s device code polled at ${OTHER}`);
+    // Still alive where it was issued.
+    assertError(await poll(dev.device_code), 400, 'authorization_pending', undefined, 'own realm after the cross-realm tries');
+  });
+
+  it("approval checks the client's device grant switch as it is at consent time", async () => {
+    const otherEp = endpoints(srv.baseUrl, OTHER);
+    const r = await send(`${otherEp.issuer}/protocol/openid-connect/auth/device`, { form: { client_id: 'tv-toggle', scope: 'openid' } });
+    assert.equal(r.status, 200, show(r));
+    const dev = r.json;
+    const flow = await fetchLogin(dev.verification_uri_complete, { username: 'alice', password: 'alice-pw' });
+    const consentForm = parseForm(flow.final.text, 'kc-oauth');
+    assert.ok(consentForm, `no consent page: ${show(flow.final)}`);
+    // Meanwhile an administrator switches the device grant off for the client.
+    const admin = await tokenRequest(endpoints(srv.baseUrl, 'master'),
+      { grant_type: 'password', client_id: 'admin-cli', username: 'admin', password: 'admin' });
+    const auth = { authorization: `Bearer ${admin.json.access_token}` };
+    const clientsUrl = `${srv.baseUrl}/admin/realms/${OTHER}/clients`;
+    const [rep] = (await send(`${clientsUrl}?clientId=tv-toggle`, { headers: auth })).json;
+    const setGrant = async (on) => {
+      const put = await send(`${clientsUrl}/${rep.id}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...rep, attributes: { ...rep.attributes, [ENABLED]: on ? 'true' : 'false' } }) });
+      assert.equal(put.status, 204, show(put));
+    };
+    await setGrant(false);
+    const accepted = await send(consentForm.action, { jar: flow.jar, form: { ...consentForm.fields, accept: 'yes' } });
+    assert.equal(accepted.status, 400, show(accepted));
+    assert.ok(accepted.text.includes(UNAUTHORIZED_CLIENT), `approval with the grant switched off: ${show(accepted)}`);
+    assert.ok(!accepted.text.includes(SUCCESS));
+    // Switched on again, the code was not approved by that consent.
+    await setGrant(true);
+    const polled = await tokenRequest(otherEp, { grant_type: DEVICE_GRANT, device_code: dev.device_code, client_id: 'tv-toggle' });
+    assertError(polled, 400, 'authorization_pending', undefined, 'poll after the refused approval');
   });
 
   it('discovery lists the device authorization endpoint and grant type', async () => {
