@@ -3,7 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "fuzz_support.hpp"
-#include "oidc/claims_request.hpp"
+#include "oidc/authorize/claims_request.hpp"
 
 using namespace tessera;
 namespace json = boost::json;

@@ -7,7 +7,7 @@
 
 #include "fuzz_support.hpp"
 #include "jose/jwk.hpp"
-#include "oidc/client_keys.hpp"
+#include "oidc/clients/client_keys.hpp"
 
 using namespace tessera;
 namespace json = boost::json;

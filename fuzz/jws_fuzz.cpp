@@ -8,7 +8,7 @@
 
 #include "fuzz_support.hpp"
 #include "jose/jws.hpp"
-#include "oidc/token_support.hpp"
+#include "oidc/common/token_support.hpp"
 #include "store/realm_cache.hpp"
 
 namespace {

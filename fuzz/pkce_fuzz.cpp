@@ -4,7 +4,7 @@
 
 #include "fuzz_support.hpp"
 #include "jose/base64.hpp"
-#include "oidc/pkce.hpp"
+#include "oidc/authorize/pkce.hpp"
 
 using namespace tessera;
 

@@ -1,8 +1,8 @@
-// Redirect URI matching (oidc/redirect_uri.cpp): the requested URI against
+// Redirect URI matching (oidc/authorize/redirect_uri.cpp): the requested URI against
 // registered values with Keycloak's wildcard rules. Input lines: requested
 // URI, client root URL, the server's base URL, then registered values.
 #include "fuzz_support.hpp"
-#include "oidc/redirect_uri.hpp"
+#include "oidc/authorize/redirect_uri.hpp"
 
 using namespace tessera;
 

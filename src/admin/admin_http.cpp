@@ -9,11 +9,11 @@
 #include "http/utf8.hpp"
 #include "jose/jws.hpp"
 #include "login/worker_pool.hpp"
-#include "oidc/authorize.hpp"
-#include "oidc/claims.hpp"
-#include "oidc/clock.hpp"
-#include "oidc/token_check.hpp"
-#include "oidc/token_support.hpp"
+#include "oidc/authorize/authorize.hpp"
+#include "oidc/claims/claims.hpp"
+#include "oidc/common/clock.hpp"
+#include "oidc/tokens/live.hpp"
+#include "oidc/common/token_support.hpp"
 
 namespace tessera::admin {
 namespace json = boost::json;

@@ -13,7 +13,7 @@
 
 #include "admin/admin_permissions.hpp"
 #include "http/router.hpp"
-#include "oidc/context.hpp"
+#include "oidc/common/context.hpp"
 
 namespace tessera::admin {
 

@@ -7,7 +7,7 @@
 #include "admin/realm_defaults.hpp"
 #include "jose/base64.hpp"
 #include "jose/jwk.hpp"
-#include "oidc/token_support.hpp"
+#include "oidc/common/token_support.hpp"
 
 namespace tessera::admin {
 namespace json = boost::json;

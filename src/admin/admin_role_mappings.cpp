@@ -2,8 +2,8 @@
 // the user's realm and client role mappings, and their effective (composite) roles.
 #include "admin/admin_http.hpp"
 #include "admin/admin_support.hpp"
-#include "oidc/claims.hpp"
-#include "oidc/token_support.hpp"
+#include "oidc/claims/claims.hpp"
+#include "oidc/common/token_support.hpp"
 
 namespace tessera::admin {
 namespace json = boost::json;

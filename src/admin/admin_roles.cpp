@@ -4,7 +4,7 @@
 #include "admin/admin_support.hpp"
 #include "jose/random.hpp"
 #include "model/representation.hpp"
-#include "oidc/token_support.hpp"
+#include "oidc/common/token_support.hpp"
 
 namespace tessera::admin {
 namespace json = boost::json;

@@ -6,7 +6,7 @@
 #include "admin/realm_factory.hpp"
 #include "jose/random.hpp"
 #include "model/representation.hpp"
-#include "oidc/token_support.hpp"
+#include "oidc/common/token_support.hpp"
 
 namespace tessera::admin {
 namespace json = boost::json;

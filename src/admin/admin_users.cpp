@@ -4,8 +4,8 @@
 #include "admin/realm_factory.hpp"
 #include "jose/random.hpp"
 #include "model/representation.hpp"
-#include "oidc/claims.hpp"
-#include "oidc/clock.hpp"
+#include "oidc/claims/claims.hpp"
+#include "oidc/common/clock.hpp"
 
 namespace tessera::admin {
 namespace json = boost::json;

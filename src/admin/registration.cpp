@@ -20,9 +20,9 @@
 #include "jose/random.hpp"
 #include "login/worker_pool.hpp"
 #include "model/representation.hpp"
-#include "oidc/clock.hpp"
-#include "oidc/rate_limits.hpp"
-#include "oidc/token_support.hpp"
+#include "oidc/common/clock.hpp"
+#include "oidc/common/rate_limits.hpp"
+#include "oidc/common/token_support.hpp"
 
 namespace tessera::admin {
 namespace json = boost::json;

@@ -2,7 +2,7 @@
 // Dynamic client registration (OpenID Connect DCR 1.0, RFC 7591, RFC 7592)
 // and the admin API's initial access tokens.
 #include "http/router.hpp"
-#include "oidc/context.hpp"
+#include "oidc/common/context.hpp"
 
 namespace tessera::admin {
 

@@ -38,7 +38,7 @@ struct Config {
   unsigned io_threads = 0;  // 0: one per core
   unsigned header_timeout_ms = 10000;
   unsigned max_connections = 4096;
-  // Rate limits (see oidc/rate_limits.hpp and README "Limits"); a limit whose
+  // Rate limits (see oidc/common/rate_limits.hpp and README "Limits"); a limit whose
   // count is 0 is off, and rate_limit_enabled=false switches them all off.
   bool rate_limit_enabled = true;
   http::Rate rate_token_ip{1000, std::chrono::seconds(1), 2000}, rate_token_client{2000, std::chrono::seconds(1), 4000};

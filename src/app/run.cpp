@@ -23,9 +23,9 @@
 #include "admin/admin_http.hpp"
 #include "app/transfer.hpp"
 #include "login/worker_pool.hpp"
-#include "oidc/client_keys.hpp"
+#include "oidc/clients/client_keys.hpp"
 #include "oidc/endpoints.hpp"
-#include "oidc/rate_limits.hpp"
+#include "oidc/common/rate_limits.hpp"
 #include "store/realm_cache.hpp"
 
 namespace tessera::app {

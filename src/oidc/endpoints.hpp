@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "http/router.hpp"
-#include "oidc/context.hpp"
+#include "oidc/common/context.hpp"
 
 namespace tessera::oidc {
 

@@ -1,13 +1,13 @@
 #include <algorithm>
 
-#include "oidc/authorize.hpp"
-#include "oidc/client_auth.hpp"
-#include "oidc/device.hpp"
-#include "oidc/discovery.hpp"
+#include "oidc/authorize/authorize.hpp"
+#include "oidc/clients/client_auth.hpp"
+#include "oidc/device/device.hpp"
+#include "oidc/endpoints/discovery.hpp"
 #include "oidc/endpoints.hpp"
-#include "oidc/grants.hpp"
-#include "oidc/rate_limits.hpp"
-#include "oidc/token_support.hpp"
+#include "oidc/grants/grants.hpp"
+#include "oidc/common/rate_limits.hpp"
+#include "oidc/common/token_support.hpp"
 
 namespace tessera::oidc {
 using http::Method;
