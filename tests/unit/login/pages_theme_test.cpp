@@ -21,12 +21,11 @@ using namespace tessera::login;
 
 bool has(const std::string& html, std::string_view text) { return html.find(text) != std::string::npos; }
 
-// The checkout's root: TESSERA_SOURCE_DIR, else derived from this file's
-// path (absolute under CMake; relative to the checkout when compiled by
-// hand from there).
+// The checkout's root: TESSERA_SOURCE_DIR, else the one CMake configured
+// (this file's __FILE__ is relative to the build directory under ccache).
 fs::path source_root() {
   if (const char* dir = std::getenv("TESSERA_SOURCE_DIR")) return dir;
-  return fs::path(__FILE__).parent_path().parent_path().parent_path();
+  return TESSERA_SOURCE_ROOT;  // CMake's source directory (__FILE__ is relative under ccache)
 }
 
 std::string read(const fs::path& path) {
