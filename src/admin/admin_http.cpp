@@ -9,7 +9,7 @@
 #include "http/utf8.hpp"
 #include "jose/jws.hpp"
 #include "login/worker_pool.hpp"
-#include "oidc/authorize/authorize.hpp"
+#include "oidc/common/realm_request.hpp"
 #include "oidc/claims/claims.hpp"
 #include "oidc/common/clock.hpp"
 #include "oidc/tokens/live.hpp"

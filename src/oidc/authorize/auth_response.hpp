@@ -8,19 +8,9 @@
 #include "http/message.hpp"
 #include "model/session.hpp"
 #include "oidc/authorize/auth_request.hpp"
-#include "oidc/common/context.hpp"
+#include "oidc/common/realm_request.hpp"
 
 namespace tessera::oidc {
-
-// The per-request view of a realm: snapshot, public issuer and locale.
-struct RealmRequest {
-  OidcContext& ctx;
-  std::shared_ptr<const store::RealmSnapshot> hold;  // keeps the snapshot alive on worker threads
-  const store::RealmSnapshot& realm;
-  const http::Request& req;
-  std::string base, issuer, locale;
-  std::string realm_issuer;  // {base}/realms/{name}: signs browser cookies whichever layout served the request
-};
 
 // Parameters go out as `head`, state, `middle`, iss, `tail`: Keycloak's order
 // is error, error_description, state, iss for errors and state,

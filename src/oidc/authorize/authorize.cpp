@@ -179,26 +179,6 @@ std::optional<AuthError> parse_request(const RealmRequest& rr, const http::Param
 
 }  // namespace
 
-std::optional<RealmRequest> realm_request(OidcContext& ctx, const http::Request& req, http::Response& res,
-                                          std::string_view realm_name, std::string_view ui_locales) {
-  if (!realm_or_error(ctx, req, realm_name, res)) return std::nullopt;
-  auto realm = ctx.realms().get(realm_name);
-  if (!realm) return std::nullopt;
-  std::string base;
-  if (!ctx.base_url(req, base)) {
-    res.json(400, R"({"error":"invalid_request","error_description":"Invalid Host header"})");
-    return std::nullopt;
-  }
-  std::string realm_issuer = IssuerUrls::realm_layout(base, realm->realm().name).issuer;
-  // The issuer-root layout serves its realm outside /realms/, under the root issuer.
-  bool root = !ctx.root_realm().empty() && ctx.root_realm() == realm->realm().name && req.path.rfind("/realms/", 0) != 0;
-  std::string issuer = root ? IssuerUrls::root_layout(base).issuer : realm_issuer;
-  std::string locale = login::pick_locale(ui_locales, req.header("accept-language"), ctx.services().themes->locales());
-  const store::RealmSnapshot& snapshot = *realm;
-  return RealmRequest{ctx, std::move(realm), snapshot, req, std::move(base), std::move(issuer), std::move(locale),
-                      std::move(realm_issuer)};
-}
-
 // A live SSO session that this request may use without a new login: not
 // when prompt asks for a login or an account choice, not older than max_age,
 // and only for the user an id_token_hint names. Reuse restarts its idle timer.

@@ -15,11 +15,6 @@ void serve_consent_action(OidcContext& ctx, const http::Request& req, http::Resp
 // GET /protocol/openid-connect/oauth/oob: shows a code to copy.
 void serve_oob(OidcContext& ctx, const http::Request& req, http::Response& res, std::string_view realm_name);
 
-// Shared by the endpoints above: the realm, its public base and issuer, and
-// the page locale; null after an error was written into `res`.
-std::optional<RealmRequest> realm_request(OidcContext& ctx, const http::Request& req, http::Response& res,
-                                          std::string_view realm_name, std::string_view ui_locales = {});
-
 // A live SSO session that this request may use without a new login: not
 // when prompt asks for a login or an account choice, not older than max_age,
 // and only for the user an id_token_hint (`hint_sub`) names.

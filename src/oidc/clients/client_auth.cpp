@@ -4,7 +4,7 @@
 #include <openssl/crypto.h>
 
 #include "login/worker_pool.hpp"
-#include "oidc/authorize/authorize.hpp"
+#include "oidc/common/realm_request.hpp"
 #include "oidc/clients/client_keys.hpp"
 #include "oidc/common/clock.hpp"
 #include "oidc/common/token_support.hpp"

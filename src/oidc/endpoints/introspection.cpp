@@ -3,7 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "jose/random.hpp"
-#include "oidc/authorize/authorize.hpp"
+#include "oidc/common/realm_request.hpp"
 #include "oidc/claims/claims.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"

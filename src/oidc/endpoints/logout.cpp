@@ -11,7 +11,7 @@
 #include "login/pages.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"
-#include "oidc/authorize/authorize.hpp"
+#include "oidc/authorize/auth_response.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/authorize/redirect_uri.hpp"
 #include "oidc/authorize/sso.hpp"

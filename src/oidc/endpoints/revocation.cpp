@@ -1,7 +1,7 @@
 // POST /protocol/openid-connect/revoke (RFC 7009). A refresh token ends its
 // client session and the user's consent for that client; an access token goes
 // on the revocation list until it would have expired.
-#include "oidc/authorize/authorize.hpp"
+#include "oidc/common/realm_request.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"
 #include "oidc/endpoints.hpp"

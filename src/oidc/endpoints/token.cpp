@@ -2,7 +2,7 @@
 // type, client authentication, repeated parameters), then the grant's own
 // handler from the table in grants.cpp.
 #include "login/worker_pool.hpp"
-#include "oidc/authorize/authorize.hpp"
+#include "oidc/common/realm_request.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"
 #include "oidc/endpoints.hpp"

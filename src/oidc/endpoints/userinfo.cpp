@@ -3,7 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 
-#include "oidc/authorize/authorize.hpp"
+#include "oidc/common/realm_request.hpp"
 #include "oidc/claims/claims.hpp"
 #include "oidc/authorize/claims_request.hpp"
 #include "oidc/common/clock.hpp"
