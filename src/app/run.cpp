@@ -23,6 +23,7 @@
 #include "admin/admin_http.hpp"
 #include "app/transfer.hpp"
 #include "login/worker_pool.hpp"
+#include "oidc/policies/policy.hpp"
 #include "oidc/clients/client_keys.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/common/rate_limits.hpp"
@@ -111,6 +112,7 @@ int serve(const Config& c, Clock::time_point started) {
   }
   bootstrap_master(*store, c);
   store::RealmCache realms(*store);
+  realms.set_policy_compiler(oidc::policies::compile);  // each snapshot carries its realm's compiled client policies
   // Other nodes on the same database changed configuration: drop our copy.
   store->watch_config([&realms](std::string_view realm) {
     if (realm == "*") realms.invalidate_all();

@@ -46,7 +46,7 @@ std::optional<jose::Key> parse_key(const model::KeyRecord& record) {
 
 }  // namespace
 
-std::shared_ptr<const RealmSnapshot> make_snapshot(model::RealmBundle bundle) {
+std::shared_ptr<const RealmSnapshot> make_snapshot(model::RealmBundle bundle, const RealmCache::PolicyCompiler& compile) {
   static std::atomic<std::uint64_t> next_version{1};
   auto snap = std::make_shared<RealmSnapshot>();
   snap->version = next_version.fetch_add(1, std::memory_order_relaxed);
@@ -64,6 +64,7 @@ std::shared_ptr<const RealmSnapshot> make_snapshot(model::RealmBundle bundle) {
     }
     snap->keys.push_back({record, std::move(*key), jose::alg_from_name(record.algorithm)});
   }
+  if (compile) snap->compiled_policies = compile(*snap);
   return snap;
 }
 
@@ -110,7 +111,7 @@ std::shared_ptr<const RealmSnapshot> RealmCache::load(const std::string& name) {
   }
   auto bundle = store_.load_realm_config(name);
   if (!bundle) return nullptr;
-  auto snap = make_snapshot(std::move(*bundle));
+  auto snap = make_snapshot(std::move(*bundle), compile_);
   std::lock_guard lock(mu_);
   // An invalidation while we read may mean the snapshot predates the change:
   // serve it to this request, which began before, but do not keep it.

@@ -4,6 +4,7 @@
 // go through a per-thread map checked against a global generation number, so
 // a request takes no lock and touches no shared cache line it writes to.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -42,6 +43,11 @@ struct RealmSnapshot {
   static std::string role_key(std::string_view client, std::string_view name);
   const model::Role* find_role(std::string_view client, std::string_view name) const;
 
+  // What a layer above compiles once per snapshot (oidc's client policies,
+  // oidc/policies/policy.hpp); opaque here. Null: nothing to apply, which is
+  // the whole cost for a realm without policies.
+  std::shared_ptr<const void> compiled_policies;
+
   const model::Realm& realm() const { return config.realm; }
   const model::Client* find_client(std::string_view client_id) const;
   // The highest-priority active key usable for `alg`, or null.
@@ -60,6 +66,11 @@ class RealmCache {
   void invalidate(std::string_view name);  // after a change to that realm
   void invalidate_all();                   // realms created or removed
 
+  // Compiles derived data into every snapshot built from now on (set once, at
+  // start-up, before any request).
+  using PolicyCompiler = std::function<std::shared_ptr<const void>(const RealmSnapshot&)>;
+  void set_policy_compiler(PolicyCompiler compile) { compile_ = std::move(compile); }
+
  private:
   // Both take mu_ themselves and never hold it while reading the store.
   std::shared_ptr<const RealmSnapshot> load(const std::string& name);
@@ -74,9 +85,11 @@ class RealmCache {
   std::unordered_map<std::string, std::shared_ptr<const RealmSnapshot>> loaded_;
   std::uint64_t names_requested_ = 0, names_installed_ = 0;  // refresh_names tickets
   std::atomic<std::uint64_t> generation_{1};
+  PolicyCompiler compile_;
 };
 
 // Builds a snapshot; keys that fail to parse are skipped with a log line.
-std::shared_ptr<const RealmSnapshot> make_snapshot(model::RealmBundle bundle);
+std::shared_ptr<const RealmSnapshot> make_snapshot(model::RealmBundle bundle,
+                                                   const RealmCache::PolicyCompiler& compile = {});
 
 }  // namespace tessera::store

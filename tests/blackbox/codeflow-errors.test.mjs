@@ -125,6 +125,11 @@ describe('authorization code flow: error paths', () => {
     ['PKCE-enforced client without code_challenge', 'pkce', { code_challenge_method: 'S256' }, 'invalid_request', 'Missing parameter: code_challenge'],
     ['PKCE-enforced client with a malformed code_challenge', 'pkce', { code_challenge: 'short', code_challenge_method: 'S256' },
       'invalid_request', 'Invalid parameter: code_challenge'],
+    // Keycloak's checkValidScope: a scope the client does not have is refused, not ignored.
+    ['an unknown scope', 'web', { scope: 'openid no-such-scope' }, 'invalid_scope', 'Invalid scopes: openid no-such-scope'],
+    // Keycloak's order: the scope is checked before PKCE.
+    ['an unknown scope on a PKCE-enforced client without PKCE', 'pkce', { scope: 'openid nope' },
+      'invalid_scope', 'Invalid scopes: openid nope'],
   ];
   for (const [what, clientId, extra, error, description] of AUTH_ERRORS) {
     it(`${what}: redirect with ${error}, state and iss`, async () => {

@@ -246,6 +246,11 @@ describe('device authorization grant (RFC 8628)', () => {
     assertError(await tokenRequest(ep, { grant_type: DEVICE_GRANT, client_id: 'tv' }), 400, 'invalid_request', 'Missing parameter: device_code', 'no device_code');
     const dup = await send(deviceEp, { form: [['client_id', 'tv'], ['scope', 'openid'], ['scope', 'profile']] });
     assertError(dup, 400, 'invalid_request', undefined, 'repeated scope at /auth/device');
+    // The authorization request's scope step runs here too (Keycloak's DeviceEndpoint checks the scope).
+    assertError(await deviceAuth('tv', { scope: 'openid no-such-scope' }), 400, 'invalid_scope',
+      'Invalid scopes: openid no-such-scope', 'unknown scope at /auth/device');
+    const known = await deviceAuth('tv', { scope: 'openid profile email' });
+    assert.equal(known.status, 200, show(known));
   });
 
   it('verification page: a wrong code shows the form again; the form is CSRF protected', async () => {

@@ -24,12 +24,4 @@ struct AuthRequest {
   static AuthRequest from_json(const boost::json::object& o);
 };
 
-// What a failed check answers: either an HTML error page (no redirect: unknown
-// client, bad redirect URI) or an error sent back to the client's redirect URI.
-struct AuthError {
-  bool redirect = false;
-  std::string error, description;  // OAuth error code, or the page's message key when !redirect
-  std::string detail;              // e.g. the parameter name for "Invalid parameter: {0}"
-};
-
 }  // namespace tessera::oidc

@@ -7,6 +7,7 @@
 #include "jose/random.hpp"
 #include "login/pages.hpp"
 #include "oidc/authorize/authorize.hpp"
+#include "oidc/authorize/steps.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"
 #include "oidc/authorize/sso.hpp"
@@ -169,6 +170,10 @@ void serve_device_authorization(OidcContext& ctx, const http::Request& req, http
   if (!device_grant_enabled(*client))
     return oauth_error(res, 400, "unauthorized_client",
                        "Client is not allowed to initiate OAuth 2.0 Device Authorization Grant. The flow is disabled for the client.");
+  // The authorization request's shared checks that apply here (scope, client policies).
+  AuthRequest checked;
+  steps::StepContext check{*rr, *form, checked, steps::Endpoint::device_authorization, client};
+  if (auto e = steps::run(check)) return oauth_error(res, e->status, e->error, e->description);
   const model::Realm& realm = rr->realm.realm();
   std::int64_t now = now_seconds();
   DeviceAuthorization d;
