@@ -17,6 +17,7 @@
 #include "admin/registration.hpp"
 #include "admin/registration_metadata.hpp"
 #include "admin/registration_policies.hpp"
+#include "oidc/policies/policy.hpp"
 #include "jose/random.hpp"
 #include "login/worker_pool.hpp"
 #include "model/representation.hpp"
@@ -186,9 +187,16 @@ bool scopes_known(const Registration& r, const model::Client& c) {
   return true;
 }
 
+// The client-policy hook at Keycloak's registration events; false after answering a refusal.
+bool policies_allow(const Registration& r, oidc::policies::Event event, const model::Client* client) {
+  auto refusal = oidc::policies::run(*r.call.realm, {event, client, nullptr});
+  if (refusal) reg_error(r.call.res, refusal->status, refusal->error, refusal->description);
+  return !refusal;
+}
+
 void create(Registration r) {
   auto auth = may_create(r, false);
-  if (!auth) return;
+  if (!auth || !policies_allow(r, oidc::policies::Event::REGISTER, nullptr)) return;
   PolicyRequest policy{*auth, r.call.req.remote_address};
   model::Client c;
   c.id = jose::random_uuid();
@@ -222,13 +230,14 @@ void create(Registration r) {
 
 void read(Registration r) {
   RegistrationAuth auth{};
-  if (const model::Client* c = registered_client(r, auth)) answer_json(r.call.res, registered(r, *c, ""));
+  const model::Client* c = registered_client(r, auth);
+  if (c && policies_allow(r, oidc::policies::Event::VIEW, c)) answer_json(r.call.res, registered(r, *c, ""));
 }
 
 void update(Registration r) {
   RegistrationAuth auth{};
   const model::Client* current = registered_client(r, auth);
-  if (!current) return;
+  if (!current || !policies_allow(r, oidc::policies::Event::UPDATE, current)) return;
   PolicyRequest policy{auth, r.call.req.remote_address};
   model::Client c;
   c.id = current->id;
@@ -259,7 +268,7 @@ void update(Registration r) {
 void remove(Registration r) {
   RegistrationAuth auth{};
   const model::Client* current = registered_client(r, auth);
-  if (!current) return;
+  if (!current || !policies_allow(r, oidc::policies::Event::UNREGISTER, current)) return;
   std::string client_id = current->client_id;
   bool done = edit_realm(r.call, [&](model::RealmBundle& b) {
     std::erase_if(b.roles, [&](const model::Role& role) { return role.client == client_id; });

@@ -217,7 +217,7 @@ policies::Event event_of(Endpoint e) {
 
 // The client policies' say, last, on a request every other step accepted.
 std::optional<StepError> check_policies(StepContext& c) {
-  auto refusal = policies::run(c.rr, {event_of(c.endpoint), c.client, &c.params});
+  auto refusal = policies::run(c.rr.realm, {event_of(c.endpoint), c.client, &c.params});
   if (!refusal) return std::nullopt;
   StepError e = redirect(refusal->error, refusal->description);
   e.status = refusal->status;

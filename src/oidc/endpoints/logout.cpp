@@ -9,6 +9,7 @@
 
 #include "jose/random.hpp"
 #include "login/pages.hpp"
+#include "oidc/policies/policy.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"
 #include "oidc/authorize/auth_response.hpp"
@@ -59,7 +60,7 @@ void finish_logout(const RealmRequest& rr, http::Response& res, const std::strin
 
 void back_channel_logout(const RealmRequest& rr, const http::Request& req, const http::Params& form, http::Response& res) {
   const model::Client* client = authenticate_client(rr, form, res, Endpoint::end_session);
-  if (!client) return;
+  if (!client || policies::refused(rr.realm, {policies::Event::LOGOUT_REQUEST, client, &form}, res)) return;
   auto claims = verify_realm_token(rr.realm, *form.get("refresh_token"), rr.issuer, now_seconds());
   std::string typ = claims ? claim_string(*claims, "typ") : "";
   if (!claims || (typ != "Refresh" && typ != "Offline")) return oauth_error(res, 400, "invalid_grant", "Invalid refresh token");
@@ -101,6 +102,9 @@ void serve_logout(OidcContext& ctx, const http::Request& req, http::Response& re
     if (!match_redirect_uri(redirect, post_logout_uris(*client), client->root_url, rr->base))
       return answer_error_page(*rr, res, "invalidRedirectUriMessage");
   }
+  const model::Client* logging_out = client_id.empty() ? nullptr : rr->realm.find_client(client_id);
+  if (auto refusal = policies::run(rr->realm, {policies::Event::LOGOUT_REQUEST, logging_out, &*params}))
+    return answer_error_page(*rr, res, "invalidRequestMessage", refusal->description);
   auto identity = browser_state(*rr).identity();
   bool confirmed_by_hint = !hint.empty() && (!identity || identity->session_id == hinted_session);
   if (confirmed_by_hint) return finish_logout(*rr, res, redirect, state, hinted_session);

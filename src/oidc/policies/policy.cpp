@@ -19,15 +19,15 @@ std::shared_ptr<const void> compile(const store::RealmSnapshot& realm) {
   return nullptr;
 }
 
-std::optional<Refusal> run(const RealmRequest& rr, const PolicyRequest& request) {
-  const auto* compiled = static_cast<const Compiled*>(rr.realm.compiled_policies.get());
+std::optional<Refusal> run(const store::RealmSnapshot& realm, const PolicyRequest& request) {
+  const auto* compiled = static_cast<const Compiled*>(realm.compiled_policies.get());
   if (!compiled) return std::nullopt;  // the common case: no policies, no cost
   (void)request;
   return std::nullopt;
 }
 
-bool refused(const RealmRequest& rr, const PolicyRequest& request, http::Response& res) {
-  auto refusal = run(rr, request);
+bool refused(const store::RealmSnapshot& realm, const PolicyRequest& request, http::Response& res) {
+  auto refusal = run(realm, request);
   if (refusal) oauth_error(res, refusal->status, refusal->error, refusal->description);
   return refusal.has_value();
 }

@@ -14,7 +14,7 @@
 #include "http/forms.hpp"
 #include "http/message.hpp"
 #include "model/entities.hpp"
-#include "oidc/common/realm_request.hpp"
+#include "store/realm_cache.hpp"
 #include "oidc/policies/events.hpp"
 
 namespace tessera::oidc::policies {
@@ -36,9 +36,9 @@ struct Refusal {
 std::shared_ptr<const void> compile(const store::RealmSnapshot& realm);
 
 // The first refusal of the realm's policies for this request, or nothing.
-std::optional<Refusal> run(const RealmRequest& rr, const PolicyRequest& request);
+std::optional<Refusal> run(const store::RealmSnapshot& realm, const PolicyRequest& request);
 
 // For the JSON endpoints: true after answering a refusal as an OAuth error body.
-bool refused(const RealmRequest& rr, const PolicyRequest& request, http::Response& res);
+bool refused(const store::RealmSnapshot& realm, const PolicyRequest& request, http::Response& res);
 
 }  // namespace tessera::oidc::policies
