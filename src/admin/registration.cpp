@@ -22,6 +22,7 @@
 #include "login/worker_pool.hpp"
 #include "model/representation.hpp"
 #include "oidc/common/clock.hpp"
+#include "oidc/common/items.hpp"
 #include "oidc/common/rate_limits.hpp"
 #include "oidc/common/token_support.hpp"
 
@@ -29,6 +30,8 @@ namespace tessera::admin {
 namespace json = boost::json;
 
 namespace {
+
+using InitialAccess = oidc::items::InitialAccessTokens;
 
 constexpr const char* kTokenIdAttribute = "registration.access.token.id";
 
@@ -85,10 +88,12 @@ std::optional<RegistrationAuth> may_create(const Registration& r, bool spend) {
     return anonymous;
   }
   if (auto iat = internal_token(r, "InitialAccessToken")) {
-    std::string key = r.call.realm->realm().id + ":" + oidc::claim_string(*iat, "jti");
+    const std::string& realm_id = r.call.realm->realm().id;
+    std::string id = oidc::claim_string(*iat, "jti");
     bool spent = false;
     r.call.store().in_transaction([&] {
-      auto value = r.call.store().get_item("initial-access", key, oidc::now_seconds());
+      std::int64_t now = oidc::now_seconds();
+      auto value = InitialAccess::find(r.call.store(), realm_id, id, now);
       if (!value) return;
       json::object o = json::parse(*value).as_object();
       std::int64_t remaining = oidc::claim_int(o, "remainingCount");
@@ -96,9 +101,8 @@ std::optional<RegistrationAuth> may_create(const Registration& r, bool spend) {
       spent = true;
       if (!spend) return;
       o["remainingCount"] = remaining - 1;
-      std::int64_t expiration = oidc::claim_int(o, "expiration");
-      std::int64_t until = expiration ? oidc::claim_int(o, "timestamp") + expiration : oidc::now_seconds() + 315360000;
-      r.call.store().put_item("initial-access", key, json::serialize(o), until);
+      InitialAccess::put(r.call.store(), realm_id, id, json::serialize(o), oidc::claim_int(o, "timestamp"),
+                         oidc::claim_int(o, "expiration"), now);
     });
     if (!spent) return reg_error(res, 401, "invalid_token", "Initial Access Token not found, expired or used up"), std::nullopt;
     return RegistrationAuth::authenticated;
@@ -346,21 +350,20 @@ void create_initial_access(AdminCall& call) {
   json::object claims{{"typ", "InitialAccessToken"}, {"jti", id}, {"iss", issuer}, {"iat", now}};
   if (expiration) claims["exp"] = now + expiration;
   std::string token = sign_internal(call, claims);
-  call.store().put_item("initial-access", call.realm->realm().id + ":" + id, json::serialize(stored),
-                        expiration ? now + expiration : now + 315360000);
+  InitialAccess::put(call.store(), call.realm->realm().id, id, json::serialize(stored), now, expiration, now);
   stored["token"] = token;
   answer_json(call.res, stored);
 }
 
 void list_initial_access(AdminCall& call) {
   json::array out;
-  for (const auto& [key, value] : call.store().items_with_prefix("initial-access", call.realm->realm().id + ":", oidc::now_seconds()))
+  for (const auto& [key, value] : InitialAccess::of_realm(call.store(), call.realm->realm().id, oidc::now_seconds()))
     out.push_back(initial_access_json(json::parse(value).as_object()));
   answer_json(call.res, out);
 }
 
 void delete_initial_access(AdminCall& call) {
-  call.store().delete_item("initial-access", call.realm->realm().id + ":" + std::string(call.req.params[1]));
+  InitialAccess::remove(call.store(), call.realm->realm().id, call.req.params[1]);
   answer_no_content(call.res);
 }
 

@@ -32,6 +32,11 @@ Failures parse_failures(const std::optional<std::string>& text) {
   return {get("count"), get("last"), get("lockedUntil")};
 }
 
+// The brute-force counter's store item, named here once: login/ sits below
+// oidc/, whose common/items.hpp names every other kind. Key: realm id + ":" +
+// user id; lives max(maxDeltaTimeSeconds, the lockout) + 60 s from the failure.
+constexpr std::string_view kFailureKind = "login-failure";
+
 std::string failure_key(const model::Realm& realm, const std::string& user_id) { return realm.id + ":" + user_id; }
 
 }  // namespace
@@ -93,7 +98,7 @@ LoginResult Authenticator::check(const model::Realm& realm, const std::string& u
 }
 
 bool Authenticator::locked_out(const model::Realm& realm, const std::string& user_id, std::int64_t now) {
-  Failures f = parse_failures(store_.get_item("login-failure", failure_key(realm, user_id), now / 1000));
+  Failures f = parse_failures(store_.get_item(kFailureKind, failure_key(realm, user_id), now / 1000));
   return f.locked_until_ms > now;
 }
 
@@ -103,7 +108,7 @@ bool Authenticator::locked_out(const model::Realm& realm, const std::string& use
 // and a quiet `maxDeltaTimeSeconds` forgets them.
 void Authenticator::record_failure(const model::Realm& realm, const std::string& user_id, std::int64_t now) {
   std::string key = failure_key(realm, user_id);
-  Failures f = parse_failures(store_.get_item("login-failure", key, now / 1000));
+  Failures f = parse_failures(store_.get_item(kFailureKind, key, now / 1000));
   if (f.last_ms && now - f.last_ms > std::int64_t{realm.max_delta_time_seconds} * 1000) f = {};
   std::int64_t delta = f.last_ms ? now - f.last_ms : 0;
   ++f.count;
@@ -115,11 +120,11 @@ void Authenticator::record_failure(const model::Realm& realm, const std::string&
   if (wait > 0) f.locked_until_ms = now + wait * 1000;
   json::object o{{"count", f.count}, {"last", f.last_ms}, {"lockedUntil", f.locked_until_ms}};
   std::int64_t keep = std::max<std::int64_t>(realm.max_delta_time_seconds, wait) + 60;
-  store_.put_item("login-failure", key, json::serialize(o), now / 1000 + keep);
+  store_.put_item(kFailureKind, key, json::serialize(o), now / 1000 + keep);
 }
 
 void Authenticator::clear_failures(const model::Realm& realm, const std::string& user_id) {
-  store_.delete_item("login-failure", failure_key(realm, user_id));
+  store_.delete_item(kFailureKind, failure_key(realm, user_id));
 }
 
 }  // namespace tessera::login

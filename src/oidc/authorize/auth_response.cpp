@@ -5,10 +5,9 @@
 
 #include <chrono>
 
-#include "jose/base64.hpp"
-#include "jose/digest.hpp"
 #include "jose/random.hpp"
 #include "login/pages.hpp"
+#include "oidc/common/items.hpp"
 
 namespace tessera::oidc {
 namespace json = boost::json;
@@ -79,8 +78,6 @@ SessionLimits session_limits(const model::Realm& realm, bool remember_me) {
           rm_max ? realm.sso_session_max_lifespan_remember_me : realm.sso_session_max_lifespan};
 }
 
-std::string code_key(std::string_view code) { return jose::base64url_encode(jose::sha256(code)); }
-
 std::string issue_code(const RealmRequest& rr, const AuthRequest& ar, const model::UserSession& session, bool fresh_login) {
   std::string code = jose::random_token(32);
   json::object value{{"request", ar.to_json()},
@@ -89,8 +86,7 @@ std::string issue_code(const RealmRequest& rr, const AuthRequest& ar, const mode
                      {"auth_time", session.auth_time},
                      {"acr", fresh_login ? "1" : "0"},
                      {"issuer", ar.issuer.empty() ? rr.issuer : ar.issuer}};
-  rr.ctx.services().store->put_item("code", code_key(code), json::serialize(value),
-                                    now_seconds() + rr.realm.realm().access_code_lifespan);
+  items::Codes::put(*rr.ctx.services().store, rr.realm.realm(), code, json::serialize(value), now_seconds());
   return code;
 }
 

@@ -44,7 +44,4 @@ Page page_for(const RealmRequest& rr) {
   return page;
 }
 
-// Key under which a code is stored: its SHA-256, so the database never holds a usable code.
-std::string code_key(std::string_view code);
-
 }  // namespace tessera::oidc

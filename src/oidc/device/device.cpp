@@ -10,6 +10,7 @@
 #include "oidc/authorize/steps.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"
+#include "oidc/common/items.hpp"
 #include "oidc/authorize/sso.hpp"
 #include "oidc/common/token_support.hpp"
 
@@ -36,9 +37,6 @@ DeviceAuthorization DeviceAuthorization::from_json(const json::object& o) {
 }
 
 namespace {
-
-// Kept past expiry so that a late poll hears expired_token (keycloak-compat §4.2).
-std::int64_t kept_until(const DeviceAuthorization& d) { return d.expires + d.interval + 10; }
 
 std::int64_t client_seconds(const model::Client& c, const char* key, std::int64_t fallback) {
   auto it = c.attributes.find(key);
@@ -69,11 +67,6 @@ std::string normalise_user_code(std::string_view typed) {
 
 std::string displayed(const std::string& code) { return code.substr(0, 4) + "-" + code.substr(4); }
 
-// The "device-user" index key: the same user code in two realms is two codes.
-std::string user_code_key(const std::string& realm_id, std::string_view user_code) {
-  return realm_id + ":" + std::string(user_code);
-}
-
 void answer_info(const RealmRequest& rr, http::Response& res, const char* message_key, int status = 200) {
   auto page = page_for<login::InfoPage>(rr);
   page.message_key = message_key;
@@ -99,7 +92,7 @@ void verify_user_code(const RealmRequest& rr, http::Response& res, std::string_v
   store::Store& store = *rr.ctx.services().store;
   std::int64_t now = now_seconds();
   const std::string& realm_id = rr.realm.realm().id;
-  auto key = store.get_item("device-user", user_code_key(realm_id, normalise_user_code(typed)), now);
+  auto key = items::DeviceUserCodes::find(store, realm_id, normalise_user_code(typed), now);
   auto d = key ? find_device_authorization(store, *key, now) : std::nullopt;
   const model::Client* client = d && d->realm_id == realm_id ? rr.realm.find_client(d->client_id) : nullptr;
   if (!d || !client || !client->enabled || !device_grant_enabled(*client) || d->status != "pending")
@@ -128,7 +121,7 @@ bool decide(const RealmRequest& rr, const AuthRequest& ar, const char* status, c
     d->status = status;
     d->session_id = session_id;
     save_device_authorization(store, ar.device_key, *d);
-    store.delete_item("device-user", user_code_key(d->realm_id, d->user_code));  // a user code is used once
+    items::DeviceUserCodes::remove(store, d->realm_id, d->user_code);  // a user code is used once
     decided = true;
   });
   return decided;
@@ -136,17 +129,13 @@ bool decide(const RealmRequest& rr, const AuthRequest& ar, const char* status, c
 
 }  // namespace
 
-std::string device_code_key(const std::string& realm_id, std::string_view device_code) {
-  return realm_id + ":" + code_key(device_code);
-}
-
 bool device_grant_enabled(const model::Client& client) {
   auto it = client.attributes.find("oauth2.device.authorization.grant.enabled");
   return it != client.attributes.end() && it->second == "true";
 }
 
 std::optional<DeviceAuthorization> find_device_authorization(store::Store& store, const std::string& key, std::int64_t now) {
-  auto value = store.get_item("device", key, now);
+  auto value = items::DeviceCodes::find(store, key, now);
   if (!value) return std::nullopt;
   boost::system::error_code ec;
   json::value v = json::parse(*value, ec);
@@ -155,7 +144,7 @@ std::optional<DeviceAuthorization> find_device_authorization(store::Store& store
 }
 
 void save_device_authorization(store::Store& store, const std::string& key, const DeviceAuthorization& d) {
-  store.put_item("device", key, json::serialize(d.to_json()), kept_until(d));
+  items::DeviceCodes::put(store, key, json::serialize(d.to_json()), d.expires, d.interval);
 }
 
 void serve_device_authorization(OidcContext& ctx, const http::Request& req, http::Response& res,
@@ -183,14 +172,14 @@ void serve_device_authorization(OidcContext& ctx, const http::Request& req, http
   d.expires = now + client_seconds(*client, "oauth2.device.code.lifespan", realm.oauth2_device_code_lifespan);
   d.interval = client_seconds(*client, "oauth2.device.polling.interval", realm.oauth2_device_polling_interval);
   std::string device_code = jose::random_token(32);
-  std::string key = device_code_key(realm.id, device_code);
+  std::string key = items::DeviceCodes::key(realm.id, device_code);
   store::Store& store = *ctx.services().store;
   bool stored = false;
   store.in_transaction([&] {
     // 26^8 codes: a clash with a live one is rare, and is drawn again.
     for (int attempt = 0; attempt < 8 && !stored; ++attempt) {
       d.user_code = new_user_code();
-      stored = store.add_item("device-user", user_code_key(realm.id, d.user_code), key, kept_until(d), now);
+      stored = items::DeviceUserCodes::add(store, realm.id, d.user_code, key, d.expires, d.interval, now);
     }
     if (stored) save_device_authorization(store, key, d);
   });

@@ -5,14 +5,15 @@
 // code, logs in (or reuses the SSO session) and consents, and the state the
 // token endpoint polls.
 //
-// A device authorization is one store item ("device", keyed by the realm id
-// and the SHA-256 of the device code) plus an index item ("device-user",
-// keyed by the realm id and the user code without its dash). Both outlive the
-// code by interval + 10 s so that a late poll still hears expired_token and a
-// late visitor "code expired". The realm id in both keys (and in the item,
-// checked again) binds a code to the realm that issued it (security review 1,
-// finding 5): another realm's verification page says "Invalid code" and its
-// token endpoint invalid_grant, as Keycloak's realm-scoped stores do.
+// A device authorization is one store item (items::DeviceCodes, keyed by the
+// realm id and the SHA-256 of the device code) plus an index item
+// (items::DeviceUserCodes, keyed by the realm id and the user code without its
+// dash). Both outlive the code by interval + 10 s so that a late poll still
+// hears expired_token and a late visitor "code expired". The realm id in both
+// keys (and in the item, checked again) binds a code to the realm that issued
+// it (security review 1, finding 5): another realm's verification page says
+// "Invalid code" and its token endpoint invalid_grant, as Keycloak's
+// realm-scoped stores do.
 #include <boost/json/object.hpp>
 
 #include <optional>
@@ -44,10 +45,8 @@ void serve_device_verification(OidcContext& ctx, const http::Request& req, http:
 void approve_device(const RealmRequest& rr, http::Response& res, const AuthRequest& ar, const model::UserSession& session);
 void deny_device(const RealmRequest& rr, http::Response& res, const AuthRequest& ar);
 
-// The "device" item key of a device code issued in realm `realm_id`.
-std::string device_code_key(const std::string& realm_id, std::string_view device_code);
-
-// The stored authorization for a device code, and writing it back (the poll records its time).
+// The stored authorization under a device code's key (items::DeviceCodes::key), and writing it
+// back (the poll records its time).
 std::optional<DeviceAuthorization> find_device_authorization(store::Store& store, const std::string& key, std::int64_t now);
 void save_device_authorization(store::Store& store, const std::string& key, const DeviceAuthorization& d);
 

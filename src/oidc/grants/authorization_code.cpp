@@ -3,8 +3,6 @@
 // after the code lookup spends the code; a replayed code is refused and
 // revokes what the code issued (its client session and access token), as
 // Keycloak detaches the client session, never the user's SSO session.
-#include <algorithm>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -12,17 +10,13 @@
 #include "oidc/authorize/pkce.hpp"
 #include "oidc/tokens/live.hpp"
 #include "oidc/tokens/issuer.hpp"
+#include "oidc/common/items.hpp"
 #include "oidc/common/token_support.hpp"
 
 namespace tessera::oidc {
 namespace json = boost::json;
 
 namespace {
-
-// What the exchange of a code issued, keyed like the code: the session of
-// the client session holding the refresh token (empty without one), the
-// client, and the access token's jti and expiry.
-constexpr std::string_view kIssuedKind = "code-issued";
 
 // Everything the exchange read from the store; the IssueRequest built from
 // it refers into it, so it stays put until the tokens are signed.
@@ -65,7 +59,7 @@ bool check_pkce(GrantRequest& g, const AuthRequest& ar) {
 // those: the user's session and other clients' tokens stay. Nothing is
 // recorded when the first exchange failed, and then nothing was issued.
 void revoke_issued(const GrantRequest& g, store::Store& store, const std::string& key) {
-  auto issued = store.get_item(kIssuedKind, key, g.now);
+  auto issued = items::CodeIssues::find(store, key, g.now);
   if (!issued) return;
   boost::system::error_code ec;
   json::value v = json::parse(*issued, ec);
@@ -76,21 +70,21 @@ void revoke_issued(const GrantRequest& g, store::Store& store, const std::string
   revoke_token_id(g.rr, claim_string(o, "jti"), claim_int(o, "exp"));
 }
 
+// What the exchange of a code issued: the session of the client session
+// holding the refresh token (empty without one), the client, and the access
+// token's jti and expiry.
 void record_issued(const GrantRequest& g, store::Store& store, const std::string& key, const Exchange& ex) {
   const PreparedIssue& p = ex.prepared;
   std::string sid = !p.with_refresh ? "" : p.offline ? p.offline->id : ex.session.id;
   std::int64_t access_exp = p.access_exp ? p.access_exp : g.now + g.rr.realm.realm().access_token_lifespan;
   json::object o{{"sid", sid}, {"client_id", g.client.client_id}, {"jti", p.access_jti}, {"exp", access_exp}};
-  // Outlives the code item (same lifespan, counted from the code's issue), so
-  // any replay the store still recognises finds it.
-  std::int64_t expires = std::max(access_exp, g.now + g.rr.realm.realm().access_code_lifespan);
-  store.put_item(kIssuedKind, key, json::serialize(o), expires);
+  items::CodeIssues::put(store, g.rr.realm.realm(), key, json::serialize(o), access_exp, g.now);
 }
 
 // Takes the code; the stored authorization data when this call took it, else
 // nothing (g.res holds the error; a replay has revoked what the code issued).
 std::optional<json::object> take_code(GrantRequest& g, store::Store& store, const std::string& key) {
-  auto taken = store.consume_item("code", key, g.now);
+  auto taken = items::Codes::take(store, key, g.now);
   if (taken.state == store::Store::Consumed::before) revoke_issued(g, store, key);
   if (taken.state != store::Store::Consumed::now) {
     oauth_error(g.res, 400, "invalid_grant", "Code not valid");
@@ -139,7 +133,7 @@ void grant_authorization_code(GrantRequest& g) {
   auto code = g.form.get("code");
   if (!code) return oauth_error(g.res, 400, "invalid_request", "Missing parameter: code");
   store::Store& store = *g.rr.ctx.services().store;
-  std::string key = code_key(*code);
+  std::string key = items::Codes::key(*code);
   // One transaction from taking the code to recording what it issued. A
   // racing replay's consume_item waits for it (SQLite: the connection's lock;
   // PostgreSQL: the code row's lock, the UPDATE re-checked after commit), so

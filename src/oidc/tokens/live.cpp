@@ -1,5 +1,6 @@
 #include "oidc/tokens/live.hpp"
 
+#include "oidc/common/items.hpp"
 #include "oidc/common/token_support.hpp"
 
 namespace tessera::oidc {
@@ -11,7 +12,7 @@ namespace {
 bool load_token_state(const RealmRequest& rr, store::Store& store, LiveToken& t, std::int64_t now,
                       bool with_client_session) {
   std::string jti = claim_string(t.claims, "jti");
-  if (!jti.empty() && store.get_item("revoked-token", jti, now)) return false;
+  if (!jti.empty() && items::Revocations::revoked(store, jti, now)) return false;
   std::string sid = claim_string(t.claims, "sid");
   std::string user_id = claim_string(t.claims, "sub");
   if (!sid.empty()) {
@@ -57,7 +58,7 @@ std::optional<LiveToken> live_token(const RealmRequest& rr, std::string_view tok
 }
 
 void revoke_token_id(const RealmRequest& rr, const std::string& jti, std::int64_t expires) {
-  if (!jti.empty()) rr.ctx.services().store->put_item("revoked-token", jti, "", expires);
+  if (!jti.empty()) items::Revocations::put(*rr.ctx.services().store, jti, expires);
 }
 
 }  // namespace tessera::oidc
