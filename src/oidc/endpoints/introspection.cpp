@@ -24,8 +24,18 @@ void add_full_claims(const RealmRequest& rr, const LiveToken& t, std::int64_t no
   full.attributes["client.use.lightweight.access.token.enabled"] = "false";
   std::string scope = claim_string(t.claims, "scope");
   auto scopes = granted_scopes(rr.realm, full, scope);
-  TokenInput in{rr.realm, full, *t.user, t.session ? &*t.session : nullptr, scopes, scope, rr.issuer, now, "",
-                false, "1", "onrtac", rr.base};
+  TokenInput in{.realm = rr.realm,
+                .client = full,
+                .user = *t.user,
+                .session = t.session ? &*t.session : nullptr,
+                .scopes = scopes,
+                .requested_scope = scope,
+                .issuer = rr.issuer,
+                .now = now,
+                .browser_login = false,
+                .acr = "1",
+                .grant_prefix = "onrtac",
+                .base_url = rr.base};
   for (auto& [k, v] : access_token_claims(in, claim_int(t.claims, "exp")))
     if (!out.contains(k)) out[k] = v;
 }

@@ -66,7 +66,18 @@ void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& 
   // What this token may see is its own scope, not what later grants added to the client session.
   std::string granted = claim_string(live->claims, "scope");
   auto scopes = granted_scopes(rr->realm, *client, granted);
-  TokenInput t{rr->realm, *client, *user, session, scopes, granted, rr->issuer, now, "", true, "1", "onrtac", rr->base};
+  TokenInput t{.realm = rr->realm,
+               .client = *client,
+               .user = *user,
+               .session = session,
+               .scopes = scopes,
+               .requested_scope = granted,
+               .issuer = rr->issuer,
+               .now = now,
+               .browser_login = true,
+               .acr = "1",
+               .grant_prefix = "onrtac",
+               .base_url = rr->base};
   json::object claims_out = userinfo_claims(t);
   if (client_session)
     add_requested_claims(client_session->claims_request, "userinfo", *user, granted_scope_string(granted, scopes), claims_out);
