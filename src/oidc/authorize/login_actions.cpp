@@ -10,6 +10,7 @@
 #include "jose/random.hpp"
 #include "login/authenticator.hpp"
 #include "login/pages.hpp"
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/clock.hpp"
 #include "oidc/authorize/authorize.hpp"
 #include "oidc/device/device.hpp"
@@ -146,7 +147,7 @@ void send_code(const RealmRequest& rr, http::Response& res, const AuthRequest& a
       return answer_error(res, ar, "server_error", "", ar.issuer);
     if (want_token) {
       tail.emplace_back("access_token", tokens.access_token);
-      tail.emplace_back("token_type", "Bearer");
+      tail.emplace_back("token_type", binding::token_type(binding::Binding{}));  // never bound through the browser
       tail.emplace_back("expires_in", std::to_string(tokens.expires_in));
     }
     if (want_id) tail.emplace_back("id_token", tokens.id_token);

@@ -77,7 +77,8 @@ void grant_device_code(GrantRequest& g) {
                      .scope = d.scope,
                      .grant_prefix = std::string(g.grant.jti_prefix),
                      .now = g.now,
-                     .browser_login = true};
+                     .browser_login = true,
+                     .binding = g.binding};
   PreparedIssue prepared;
   store.in_transaction([&] { prepared = prepare_issue(issue); });
   answer_issued(g.res, sign_issue(issue, prepared));

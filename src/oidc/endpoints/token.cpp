@@ -3,6 +3,7 @@
 // gates), then the grant's own handler, all read from the grant's descriptor
 // in grants.cpp.
 #include "login/worker_pool.hpp"
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"
@@ -22,12 +23,13 @@ struct TokenCall {
   http::Params form;
   const model::Client* client = nullptr;
   const GrantType* grant = nullptr;
+  binding::Binding binding;
   http::Response res;
 };
 
 void run_grant(OidcContext& ctx, TokenCall& call) {
   GrantRequest g{.rr = call.rr, .client = *call.client, .form = call.form, .res = call.res, .now = now_seconds(),
-                 .grant = *call.grant};
+                 .grant = *call.grant, .binding = call.binding};
   // The per-client switches come first, where Keycloak's grant checks them
   // (for the password grant that is on the worker pool, as before).
   if (const ClientGate* gate = refusing_gate(*call.grant, *call.client))
@@ -63,7 +65,14 @@ void serve_token(OidcContext& ctx, const http::Request& req, http::Responder res
     client = nullptr;
   }
   if (!client) return respond(std::move(res));
-  auto call = std::make_shared<TokenCall>(TokenCall{std::move(*rr), std::move(*form), client, grant, {}});
+  // The token's binding is decided here, once, for every grant (RFC 9449 §4.3, RFC 8705 §3).
+  binding::Binding bound = binding::decide(req, *client);
+  auto call = std::make_shared<TokenCall>(TokenCall{.rr = std::move(*rr),
+                                                    .form = std::move(*form),
+                                                    .client = client,
+                                                    .grant = grant,
+                                                    .binding = std::move(bound),
+                                                    .res = {}});
   if (!grant->on_worker_pool) {
     run_grant(ctx, *call);
     return respond(std::move(call->res));

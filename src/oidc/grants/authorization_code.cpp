@@ -45,7 +45,8 @@ IssueRequest issue_request(const GrantRequest& g, const Exchange& ex) {
           .grant_prefix = std::string(g.grant.jti_prefix),
           .now = g.now,
           .browser_login = true,
-          .claims_request = ex.ar.claims};
+          .claims_request = ex.ar.claims,
+          .binding = g.binding};
 }
 
 bool check_pkce(GrantRequest& g, const AuthRequest& ar) {

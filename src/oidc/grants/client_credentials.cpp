@@ -40,7 +40,8 @@ void grant_client_credentials(GrantRequest& g) {
                      .grant_prefix = std::string(g.grant.jti_prefix),
                      .now = g.now,
                      .browser_login = false,
-                     .refresh_allowed = with_refresh};
+                     .refresh_allowed = with_refresh,
+                     .binding = g.binding};
   PreparedIssue prepared;
   if (!with_refresh) prepared = prepare_issue(issue);  // writes nothing for a transient session
   else store.in_transaction([&] {

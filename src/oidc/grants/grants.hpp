@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "http/forms.hpp"
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"
 #include "oidc/policies/events.hpp"
 
@@ -21,6 +22,9 @@ struct GrantRequest {
   http::Response& res;
   std::int64_t now;
   const GrantType& grant;  // the descriptor the endpoint chose (jti prefix, ...)
+  // Decided once by the token endpoint (binding::decide); the grant passes
+  // it on to issuing unchanged.
+  const binding::Binding& binding;
 };
 
 // A condition on the client that a grant needs, with the OAuth error and

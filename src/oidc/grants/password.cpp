@@ -34,7 +34,8 @@ void grant_password(GrantRequest& g) {
                      .scope = scope,
                      .grant_prefix = std::string(g.grant.jti_prefix),
                      .now = g.now,
-                     .browser_login = false};
+                     .browser_login = false,
+                     .binding = g.binding};
   PreparedIssue prepared;
   g.rr.ctx.services().store->in_transaction([&] {
     g.rr.ctx.services().store->create_user_session(session);

@@ -96,7 +96,8 @@ void grant_refresh_token(GrantRequest& g) {
                      .browser_login = browser,
                      .refresh_jti = next,
                      .claims_request = client_session->claims_request,
-                     .record_client_session = false};
+                     .record_client_session = false,
+                     .binding = g.binding};
   PreparedIssue prepared;
   bool reused = false;
   // Without rotation a refresh usually writes nothing: the session's idle

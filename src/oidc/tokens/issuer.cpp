@@ -7,6 +7,7 @@
 #include "jose/random.hpp"
 #include "oidc/claims/claims.hpp"
 #include "oidc/authorize/claims_request.hpp"
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/token_support.hpp"
 
 namespace tessera::oidc {
@@ -137,7 +138,9 @@ IssueResult sign_issue(const IssueRequest& in, const PreparedIssue& p) {
   TokenInput t = token_input(in, p.scopes);
   t.access_jti = p.access_jti;
   std::string access, id_token, refresh;
-  if (!sign(in, p.access_alg, access_token_claims(t, p.access_exp), access)) return no_key;
+  json::object access_claims = access_token_claims(t, p.access_exp);
+  binding::add_cnf_claim(in.binding, access_claims);
+  if (!sign(in, p.access_alg, access_claims, access)) return no_key;
   bool openid = has_scope(in.scope, "openid");
   if (openid) {
     json::object id_claims = id_token_claims(t, p.access_exp, access, "", p.id_alg);
@@ -155,7 +158,7 @@ IssueResult sign_issue(const IssueRequest& in, const PreparedIssue& p) {
   out["refresh_expires_in"] = p.with_refresh && p.refresh_exp ? p.refresh_exp - in.now : 0;
   if (p.with_refresh) out["refresh_token"] = refresh;
   bool lower_case = model::attribute(in.client.attributes, "token.response.type.bearer.lower-case") == "true";
-  out["token_type"] = lower_case ? "bearer" : "Bearer";
+  out["token_type"] = binding::token_type(in.binding, lower_case);
   if (openid) out["id_token"] = id_token;
   out["not-before-policy"] = in.rr.realm.realm().not_before;
   if (!in.session.id.empty()) out["session_state"] = in.session.id;

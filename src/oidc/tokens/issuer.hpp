@@ -9,6 +9,7 @@
 #include "jose/jws.hpp"
 
 #include "oidc/authorize/auth_response.hpp"
+#include "oidc/binding/binding.hpp"
 
 namespace tessera::oidc {
 
@@ -31,6 +32,9 @@ struct IssueRequest {
   // false: the grant keeps the client session itself (refresh: the session
   // stays as granted; a rotation already recorded the next token).
   bool record_client_session = true;
+  // What the token endpoint bound the tokens to (binding::decide): the
+  // access token's `cnf` and the response's token_type follow from it.
+  binding::Binding binding{};
 };
 
 struct IssueResult {
