@@ -54,7 +54,7 @@ std::size_t feed(http::BeastRequestParser& parser, std::string_view in, boost::b
 void use(const http::Request& req) {
   (void)http::cookie_value(req.header("cookie"), "KEYCLOAK_IDENTITY");
   (void)http::parse_basic_authorization(req.header("authorization"));
-  (void)http::bearer_token(req.header("authorization"));
+  (void)http::authorization_token68(req.header("authorization"), "Bearer");
   (void)http::etag_matches(req.header("if-none-match"), "\"abc\"");
   (void)http::Params::parse(req.query);
   if (req.method == http::Method::POST) (void)http::Params::parse(req.body);

@@ -9,6 +9,7 @@
 #include "http/utf8.hpp"
 #include "jose/jws.hpp"
 #include "login/worker_pool.hpp"
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"
 #include "oidc/claims/claims.hpp"
 #include "oidc/common/clock.hpp"
@@ -57,7 +58,7 @@ std::string issuing_realm(std::string_view token) {
 // Who calls: a live access token of an enabled user, with roles from the
 // server-side mappings (admin-cli tokens are lightweight and carry none).
 std::optional<Caller> authenticate(oidc::OidcContext& ctx, const http::Request& req) {
-  auto token = http::bearer_token(req.header("authorization"));
+  auto token = oidc::binding::bearer_token(req.header("authorization"));
   if (!token) return std::nullopt;
   std::string realm_name = issuing_realm(*token);
   if (realm_name.empty()) return std::nullopt;
@@ -65,7 +66,8 @@ std::optional<Caller> authenticate(oidc::OidcContext& ctx, const http::Request& 
   auto rr = oidc::realm_request(ctx, req, scratch, realm_name);
   if (!rr) return std::nullopt;
   auto live = oidc::live_token(*rr, *token, oidc::now_seconds());
-  if (!live || live->typ != "Bearer" || !live->user) return std::nullopt;
+  if (!live || !oidc::binding::check_presented(*live, req, oidc::binding::Presented::as_credential) || !live->user)
+    return std::nullopt;
   if (!live->client) return std::nullopt;
   // Only what the token's client may carry (Keycloak's AdminAuth: hasRole && client.hasScope):
   // a client without full scope cannot wield an administrator's token.

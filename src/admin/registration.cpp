@@ -21,6 +21,7 @@
 #include "jose/random.hpp"
 #include "login/worker_pool.hpp"
 #include "model/representation.hpp"
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/clock.hpp"
 #include "oidc/common/items.hpp"
 #include "oidc/common/rate_limits.hpp"
@@ -59,7 +60,7 @@ std::string sign_internal(const AdminCall& call, json::object claims) {
 }
 
 std::optional<json::object> internal_token(const Registration& r, std::string_view typ) {
-  auto token = http::bearer_token(r.call.req.header("authorization"));
+  auto token = oidc::binding::bearer_token(r.call.req.header("authorization"));
   if (!token) return std::nullopt;
   auto claims = oidc::verify_realm_token(*r.call.realm, *token, r.issuer, oidc::now_seconds());
   if (!claims || oidc::claim_string(*claims, "typ") != typ) return std::nullopt;

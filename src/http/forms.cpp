@@ -60,21 +60,20 @@ std::string_view trim_ows(std::string_view s) {
   return s;
 }
 
-bool iequals_ascii(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
+char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
   return true;
 }
 
 // The rest of "<scheme> <credentials>" when the scheme matches in any case.
-std::optional<std::string_view> after_scheme(std::string_view header, std::string_view lower_scheme) {
-  if (header.size() <= lower_scheme.size() || header[lower_scheme.size()] != ' ') return std::nullopt;
-  if (!iequals_ascii(header.substr(0, lower_scheme.size()), lower_scheme)) return std::nullopt;
-  return header.substr(lower_scheme.size() + 1);
+std::optional<std::string_view> after_scheme(std::string_view header, std::string_view scheme) {
+  if (scheme.empty() || header.size() <= scheme.size() || header[scheme.size()] != ' ') return std::nullopt;
+  if (!iequals_ascii(header.substr(0, scheme.size()), scheme)) return std::nullopt;
+  return header.substr(scheme.size() + 1);
 }
 
 int base64_value(char c) {
@@ -284,8 +283,8 @@ std::optional<BasicCredentials> parse_basic_authorization(std::string_view heade
   return out;
 }
 
-std::optional<std::string_view> bearer_token(std::string_view header) {
-  auto rest = after_scheme(header, "bearer");
+std::optional<std::string_view> authorization_token68(std::string_view header, std::string_view scheme) {
+  auto rest = after_scheme(header, scheme);
   if (!rest) return std::nullopt;
   std::string_view token = *rest;
   std::size_t i = 0;
@@ -296,8 +295,8 @@ std::optional<std::string_view> bearer_token(std::string_view header) {
   return token;
 }
 
-std::optional<std::string_view> bearer_credential(std::string_view header) {
-  auto rest = after_scheme(header, "bearer");
+std::optional<std::string_view> authorization_credentials(std::string_view header, std::string_view scheme) {
+  auto rest = after_scheme(header, scheme);
   if (!rest || rest->empty()) return std::nullopt;
   return rest;
 }

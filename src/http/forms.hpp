@@ -1,6 +1,6 @@
 #pragma once
 // Pure helpers for the parts of HTTP that OAuth leans on: urlencoded forms
-// and query strings, building redirect URIs, cookies, Basic and Bearer
+// and query strings, building redirect URIs, cookies, Basic and token68
 // Authorization headers, and HTML escaping. No OIDC knowledge here: callers
 // decide which parameters matter and what to do with invalid input.
 #include <cstddef>
@@ -102,15 +102,17 @@ struct BasicCredentials {
 };
 std::optional<BasicCredentials> parse_basic_authorization(std::string_view header);
 
-// The token from "Authorization: Bearer <token>" (RFC 6750 §2.1): scheme in
-// any letter case, exactly one space, token68 characters. A view into `header`.
-std::optional<std::string_view> bearer_token(std::string_view authorization_header);
+// The token68 credentials of "Authorization: <scheme> <token68>" (RFC 9110
+// §11.4; RFC 6750 §2.1 for Bearer): scheme in any letter case, exactly one
+// space, token68 characters. A view into `header`. Which schemes a token may
+// be presented with is the OIDC layer's decision (oidc/binding/).
+std::optional<std::string_view> authorization_token68(std::string_view authorization_header, std::string_view scheme);
 
-// Whatever follows "Bearer " (scheme in any letter case), token68 or not: for
-// endpoints that must refuse a malformed token as an invalid one (RFC 6750
-// §3.1 invalid_token) rather than as none sent. Nullopt when the scheme is
-// not Bearer or nothing follows it.
-std::optional<std::string_view> bearer_credential(std::string_view authorization_header);
+// Whatever follows "<scheme> " (scheme in any letter case), token68 or not:
+// for endpoints that must refuse a malformed token as an invalid one (RFC 6750
+// §3.1 invalid_token) rather than as none sent. Nullopt when the scheme
+// differs or nothing follows it.
+std::optional<std::string_view> authorization_credentials(std::string_view authorization_header, std::string_view scheme);
 
 // Escapes & < > " ' / for text placed in HTML outside the template engine.
 std::string html_escape(std::string_view text);

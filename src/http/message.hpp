@@ -29,6 +29,16 @@ class HeaderSource {
   virtual std::size_t count(std::string_view name) const = 0;
 };
 
+// The certificate a client presented in the TLS handshake (RFC 8705 §2 mutual
+// TLS client authentication, §3 certificate-bound tokens). Nothing fills it
+// yet: the TLS listeners do not ask for client certificates.
+struct ClientCertificate {
+  std::string_view der;         // the leaf certificate, DER
+  bool chain_verified = false;  // true: verified against the configured trust anchors (tls_client_auth);
+                                // false: self-signed accepted as is (self_signed_tls_client_auth)
+  bool present() const { return !der.empty(); }
+};
+
 struct Request {
   Method method = Method::OTHER;
   std::string_view target;  // as sent: path and query
@@ -40,6 +50,7 @@ struct Request {
   std::string_view host;    // authority the client addressed: Host header, absolute-form target or proxy header
   std::string_view base_path;  // --http-relative-path, already stripped from `path` ("" or "/auth")
   const HeaderSource* headers = nullptr;
+  ClientCertificate client_certificate;  // empty unless the client sent one over TLS
   PathParams params;
   std::size_t route_id = 0;  // set by the router; indexes metrics
 

@@ -10,6 +10,7 @@
 #include "jose/random.hpp"
 #include "login/authenticator.hpp"
 #include "login/pages.hpp"
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/clock.hpp"
 #include "oidc/authorize/authorize.hpp"
 #include "oidc/device/device.hpp"
@@ -129,14 +130,24 @@ void send_code(const RealmRequest& rr, http::Response& res, const AuthRequest& a
   if (want_token || want_id) {
     auto user = rr.ctx.services().store->find_user_by_id(rr.realm.realm().id, session.user_id);
     if (!user || !client) return answer_error(res, ar, "server_error", "", ar.issuer);
-    IssueRequest in{rr, *client, *user, session, ar.scope, ar.nonce, fresh_login ? "1" : "0", "onrtim",
-                    now_seconds(), true, {}, ar.claims, false};
+    IssueRequest in{.rr = rr,
+                    .client = *client,
+                    .user = *user,
+                    .session = session,
+                    .scope = ar.scope,
+                    .nonce = ar.nonce,
+                    .acr = fresh_login ? "1" : "0",
+                    .grant_prefix = "onrtim",  // implicit and hybrid flows (compat §3.2)
+                    .now = now_seconds(),
+                    .browser_login = true,
+                    .claims_request = ar.claims,
+                    .refresh_allowed = false};
     FrontChannelTokens tokens;
     if (!issue_front_channel(in, want_token, want_id, code, ar.state, tokens))
       return answer_error(res, ar, "server_error", "", ar.issuer);
     if (want_token) {
       tail.emplace_back("access_token", tokens.access_token);
-      tail.emplace_back("token_type", "Bearer");
+      tail.emplace_back("token_type", binding::token_type(binding::Binding{}));  // never bound through the browser
       tail.emplace_back("expires_in", std::to_string(tokens.expires_in));
     }
     if (want_id) tail.emplace_back("id_token", tokens.id_token);

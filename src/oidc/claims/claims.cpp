@@ -7,6 +7,7 @@
 #include "jose/base64.hpp"
 #include "jose/digest.hpp"
 #include "jose/random.hpp"
+#include "oidc/binding/binding.hpp"
 #include "oidc/claims/claims_detail.hpp"
 
 namespace tessera::oidc {
@@ -133,7 +134,7 @@ json::object access_token_claims(const TokenInput& in, std::int64_t exp) {
   o["iss"] = in.issuer;
   put_aud(o, "aud", d.aud);
   if (d.sub) o["sub"] = *d.sub;
-  o["typ"] = "Bearer";
+  o["typ"] = binding::access_token_typ();
   o["azp"] = d.azp.value_or(in.client.client_id);
   put_sid(o, in);
   if (d.acr) o["acr"] = *d.acr;

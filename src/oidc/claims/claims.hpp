@@ -97,7 +97,7 @@ EffectiveRoles scoped_roles(const store::RealmSnapshot& realm, const model::Clie
 bool lightweight_client(const model::Client& client);
 
 // exp (omitted when 0), iat, [auth_time], jti (prefix:uuid), iss, [aud], [sub],
-// typ "Bearer", azp, [sid], [acr], [allowed-origins], [realm_access],
+// typ (binding::access_token_typ()), azp, [sid], [acr], [allowed-origins], [realm_access],
 // [resource_access], [scope], then mapper claims. Only mappers with
 // access.token.claim=true contribute (lightweight clients: lightweight.claim=true).
 boost::json::object access_token_claims(const TokenInput& in, std::int64_t exp);

@@ -1,7 +1,8 @@
 // grant_type=urn:ietf:params:oauth:grant-type:device_code (RFC 8628 3.4,
 // 3.5): the device polls until the person approved or denied on the
 // verification page; Keycloak's errors and messages (keycloak-compat §5.5).
-// An approved device code gives tokens once.
+// An approved device code gives tokens once. The token endpoint has checked
+// that the client has the grant enabled (GrantType::client_gates in grants.cpp).
 #include <chrono>
 
 #include "oidc/device/device.hpp"
@@ -52,8 +53,6 @@ Poll poll(store::Store& store, const std::string& key, const std::string& realm_
 }  // namespace
 
 void grant_device_code(GrantRequest& g) {
-  if (!device_grant_enabled(g.client))
-    return oauth_error(g.res, 400, "unauthorized_client", "Client not allowed OAuth 2.0 Device Authorization Grant");
   auto code = g.form.get("device_code");
   if (!code || code->empty()) return oauth_error(g.res, 400, "invalid_request", "Missing parameter: device_code");
   store::Store& store = *g.rr.ctx.services().store;
@@ -72,7 +71,15 @@ void grant_device_code(GrantRequest& g) {
   if (!session || session->expires <= g.now) return oauth_error(g.res, 400, "invalid_grant", "Session not active");
   auto user = store.find_user_by_id(g.rr.realm.realm().id, session->user_id);
   if (!user || !user->enabled) return oauth_error(g.res, 400, "invalid_grant", "User disabled");
-  IssueRequest issue{g.rr, g.client, *user, *session, d.scope, "", "1", "onrtdg", g.now, true};
+  IssueRequest issue{.rr = g.rr,
+                     .client = g.client,
+                     .user = *user,
+                     .session = *session,
+                     .scope = d.scope,
+                     .grant_prefix = std::string(g.grant.jti_prefix),
+                     .now = g.now,
+                     .browser_login = true,
+                     .binding = g.binding};
   PreparedIssue prepared;
   store.in_transaction([&] { prepared = prepare_issue(issue); });
   answer_issued(g.res, sign_issue(issue, prepared));

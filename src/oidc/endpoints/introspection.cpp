@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "jose/random.hpp"
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"
 #include "oidc/claims/claims.hpp"
 #include "oidc/clients/client_auth.hpp"
@@ -19,13 +20,23 @@ namespace {
 // A lightweight access token carries few claims; introspection answers with
 // the full set its mappers would give (keycloak-compat §3.7).
 void add_full_claims(const RealmRequest& rr, const LiveToken& t, std::int64_t now, json::object& out) {
-  if (!t.user || t.typ != "Bearer" || !lightweight_client(*t.client)) return;
+  if (!t.user || !binding::is_access_token(t.typ) || !lightweight_client(*t.client)) return;
   model::Client full = *t.client;
   full.attributes["client.use.lightweight.access.token.enabled"] = "false";
   std::string scope = claim_string(t.claims, "scope");
   auto scopes = granted_scopes(rr.realm, full, scope);
-  TokenInput in{rr.realm, full, *t.user, t.session ? &*t.session : nullptr, scopes, scope, rr.issuer, now, "",
-                false, "1", "onrtac", rr.base};
+  TokenInput in{.realm = rr.realm,
+                .client = full,
+                .user = *t.user,
+                .session = t.session ? &*t.session : nullptr,
+                .scopes = scopes,
+                .requested_scope = scope,
+                .issuer = rr.issuer,
+                .now = now,
+                .browser_login = false,
+                .acr = "1",
+                .grant_prefix = "onrtac",
+                .base_url = rr.base};
   for (auto& [k, v] : access_token_claims(in, claim_int(t.claims, "exp")))
     if (!out.contains(k)) out[k] = v;
 }
@@ -38,7 +49,7 @@ void add_full_claims(const RealmRequest& rr, const LiveToken& t, std::int64_t no
 void add_jwt_claim(const RealmRequest& rr, const model::Client& caller, const LiveToken& t, std::int64_t now,
                    json::object& out) {
   auto allowed = caller.attributes.find("client.introspection.response.allow.jwt.claim.enabled");
-  if (allowed == caller.attributes.end() || allowed->second != "true" || t.typ != "Bearer") return;
+  if (allowed == caller.attributes.end() || allowed->second != "true" || !binding::is_access_token(t.typ)) return;
   json::object full = t.claims;
   add_full_claims(rr, t, now, full);
   auto alg_attr = t.client->attributes.find("access.token.signed.response.alg");
@@ -93,6 +104,7 @@ void serve_introspection(OidcContext& ctx, const http::Request& req, http::Respo
     return oauth_error(res, 400, "invalid_request", "Unsupported token type [" + hint + "].");
   std::int64_t now = now_seconds();
   auto live = live_token(*rr, *token, now);
+  if (live && !binding::check_presented(*live, req, binding::Presented::as_parameter)) live.reset();
   json::object answer = live ? introspection(*rr, *live, now) : json::object{{"active", false}};
   res.set_header("Cache-Control", "no-store");
   std::string_view accept = req.header("accept");

@@ -1,6 +1,7 @@
 // POST /protocol/openid-connect/revoke (RFC 7009). A refresh token ends its
 // client session and the user's consent for that client; an access token goes
 // on the revocation list until it would have expired.
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"
@@ -21,14 +22,15 @@ void serve_revocation(OidcContext& ctx, const http::Request& req, http::Response
   if (!token || token->empty()) return oauth_error(res, 400, "invalid_request", "Token not provided");
   auto parsed = parse_token(*rr, *token);
   // RFC 7009 2.2: an unknown or invalid token is no error for the client (Keycloak says so in a 200 body).
-  if (!parsed) return oauth_error(res, 200, "invalid_token", "Invalid token");
+  if (!parsed || !binding::check_presented(*parsed, req, binding::Presented::as_parameter))
+    return oauth_error(res, 200, "invalid_token", "Invalid token");
   if (parsed->client->client_id != caller->client_id) return oauth_error(res, 401, "unauthorized_client", "Unmatching clients");
   std::int64_t now = now_seconds();
   std::int64_t exp = claim_int(parsed->claims, "exp");
   std::string sid = claim_string(parsed->claims, "sid");
   store::Store& store = *ctx.services().store;
   store.in_transaction([&] {
-    if (parsed->typ == "Bearer") {
+    if (binding::is_access_token(parsed->typ)) {
       revoke_token_id(*rr, claim_string(parsed->claims, "jti"), exp ? exp : now + rr->realm.realm().access_token_lifespan);
       return;
     }

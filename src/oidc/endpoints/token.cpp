@@ -1,7 +1,9 @@
 // POST /protocol/openid-connect/token: checks in Keycloak's order (grant
-// type, client authentication, repeated parameters), then the grant's own
-// handler from the table in grants.cpp.
+// type, client authentication, repeated parameters, the grant's client
+// gates), then the grant's own handler, all read from the grant's descriptor
+// in grants.cpp.
 #include "login/worker_pool.hpp"
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"
@@ -21,14 +23,20 @@ struct TokenCall {
   http::Params form;
   const model::Client* client = nullptr;
   const GrantType* grant = nullptr;
+  binding::Binding binding;
   http::Response res;
 };
 
 void run_grant(OidcContext& ctx, TokenCall& call) {
-  GrantRequest g{call.rr, *call.client, call.form, call.res, now_seconds()};
+  GrantRequest g{.rr = call.rr, .client = *call.client, .form = call.form, .res = call.res, .now = now_seconds(),
+                 .grant = *call.grant, .binding = call.binding};
+  // The per-client switches come first, where Keycloak's grant checks them
+  // (for the password grant that is on the worker pool, as before).
+  if (const ClientGate* gate = refusing_gate(*call.grant, *call.client))
+    oauth_error(call.res, 400, gate->error, gate->description);
   // Each grant commits its own writes in one transaction and signs after it:
   // the store's lock is never held across a signature or a password hash.
-  call.grant->handle(g);
+  else call.grant->handle(g);
   add_client_cors(*call.client, call.rr.req, call.res, call.rr.base);
   if (call.res.status == 200 && ctx.services().metrics)
     ctx.services().metrics->count("tessera_tokens_issued_total", "grant_type", std::string(call.grant->name));
@@ -46,9 +54,7 @@ void serve_token(OidcContext& ctx, const http::Request& req, http::Responder res
     return respond(std::move(res));
   }
   auto grant_name = form->get("grant_type");
-  const GrantType* grant = nullptr;
-  for (const auto& g : grant_types())
-    if (grant_name && g.name == *grant_name) grant = &g;
+  const GrantType* grant = grant_name ? find_grant_type(*grant_name) : nullptr;
   if (!grant_name) oauth_error(res, 400, "invalid_request", "Missing form parameter: grant_type");
   else if (!grant) oauth_error(res, 400, "unsupported_grant_type", "Unsupported grant_type");
   const model::Client* client = grant ? authenticate_client(*rr, *form, res, Endpoint::token) : nullptr;
@@ -59,7 +65,14 @@ void serve_token(OidcContext& ctx, const http::Request& req, http::Responder res
     client = nullptr;
   }
   if (!client) return respond(std::move(res));
-  auto call = std::make_shared<TokenCall>(TokenCall{std::move(*rr), std::move(*form), client, grant, {}});
+  // The token's binding is decided here, once, for every grant (RFC 9449 §4.3, RFC 8705 §3).
+  binding::Binding bound = binding::decide(req, *client);
+  auto call = std::make_shared<TokenCall>(TokenCall{.rr = std::move(*rr),
+                                                    .form = std::move(*form),
+                                                    .client = client,
+                                                    .grant = grant,
+                                                    .binding = std::move(bound),
+                                                    .res = {}});
   if (!grant->on_worker_pool) {
     run_grant(ctx, *call);
     return respond(std::move(call->res));

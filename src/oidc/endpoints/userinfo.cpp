@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"
 #include "oidc/claims/claims.hpp"
 #include "oidc/authorize/claims_request.hpp"
@@ -20,9 +21,7 @@ void refuse(http::Response& res, const std::string& realm, int status, std::stri
   res.status = status;
   res.content_type = "text/plain;charset=utf-8";
   res.body.clear();
-  std::string value = "Bearer realm=\"" + realm + "\"";
-  if (!error.empty()) value += ", error=\"" + std::string(error) + "\", error_description=\"" + std::string(description) + "\"";
-  res.set_header("WWW-Authenticate", value);
+  res.set_header("WWW-Authenticate", binding::challenge(realm, error, description));
   res.set_header("Cache-Control", "no-store");
 }
 
@@ -32,7 +31,7 @@ std::optional<std::string> bearer(const http::Request& req) {
   if (!header.empty()) {
     // Not bearer_token: a credential outside token68 syntax (e.g. '=' inside
     // a JWT) was still sent, and is refused as invalid_token, not as none.
-    auto token = http::bearer_credential(header);
+    auto token = binding::bearer_credentials(header);
     return token ? std::optional<std::string>(std::string(*token)) : std::nullopt;
   }
   if (req.method == http::Method::POST) {
@@ -52,7 +51,8 @@ void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& 
   if (!token) return refuse(res, name, 401, "", "");
   std::int64_t now = now_seconds();
   auto live = live_token(*rr, *token, now, true);
-  if (!live || live->typ != "Bearer" || !live->user) return refuse(res, name, 401, "invalid_token", "Token verification failed");
+  if (!live || !binding::check_presented(*live, req, binding::Presented::as_credential) || !live->user)
+    return refuse(res, name, 401, "invalid_token", "Token verification failed");
   const model::Client* client = live->client;
   if (lightweight_client(*client))
     return refuse(res, name, 401, "invalid_token", "Lightweight access token not allowed for userinfo endpoint");
@@ -66,7 +66,18 @@ void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& 
   // What this token may see is its own scope, not what later grants added to the client session.
   std::string granted = claim_string(live->claims, "scope");
   auto scopes = granted_scopes(rr->realm, *client, granted);
-  TokenInput t{rr->realm, *client, *user, session, scopes, granted, rr->issuer, now, "", true, "1", "onrtac", rr->base};
+  TokenInput t{.realm = rr->realm,
+               .client = *client,
+               .user = *user,
+               .session = session,
+               .scopes = scopes,
+               .requested_scope = granted,
+               .issuer = rr->issuer,
+               .now = now,
+               .browser_login = true,
+               .acr = "1",
+               .grant_prefix = "onrtac",
+               .base_url = rr->base};
   json::object claims_out = userinfo_claims(t);
   if (client_session)
     add_requested_claims(client_session->claims_request, "userinfo", *user, granted_scope_string(granted, scopes), claims_out);

@@ -29,8 +29,18 @@ struct Exchange {
 };
 
 IssueRequest issue_request(const GrantRequest& g, const Exchange& ex) {
-  return {g.rr, g.client, ex.user, ex.session, ex.ar.scope, ex.ar.nonce, ex.acr, "onrtac", g.now, true, {},
-          ex.ar.claims};
+  return {.rr = g.rr,
+          .client = g.client,
+          .user = ex.user,
+          .session = ex.session,
+          .scope = ex.ar.scope,
+          .nonce = ex.ar.nonce,
+          .acr = ex.acr,
+          .grant_prefix = std::string(g.grant.jti_prefix),
+          .now = g.now,
+          .browser_login = true,
+          .claims_request = ex.ar.claims,
+          .binding = g.binding};
 }
 
 bool check_pkce(GrantRequest& g, const AuthRequest& ar) {

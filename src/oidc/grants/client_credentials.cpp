@@ -1,6 +1,8 @@
 // grant_type=client_credentials (RFC 6749 4.4): tokens for the client's
 // service-account user (service-account-{clientId}) on a transient session;
 // a refresh token only when client_credentials.use_refresh_token says so.
+// The token endpoint has checked the client's gates (confidential, service
+// accounts enabled: GrantType::client_gates in grants.cpp).
 #include "jose/random.hpp"
 #include "oidc/grants/grants.hpp"
 #include "oidc/tokens/issuer.hpp"
@@ -9,10 +11,6 @@
 namespace tessera::oidc {
 
 void grant_client_credentials(GrantRequest& g) {
-  if (g.client.public_client)
-    return oauth_error(g.res, 400, "unauthorized_client", "Public client not allowed to retrieve service account");
-  if (!g.client.service_accounts_enabled)
-    return oauth_error(g.res, 400, "unauthorized_client", "Client not enabled to retrieve service account");
   store::Store& store = *g.rr.ctx.services().store;
   const std::string& realm_id = g.rr.realm.realm().id;
   std::optional<model::User> user;
@@ -34,7 +32,16 @@ void grant_client_credentials(GrantRequest& g) {
     session.expires = g.now + session_limits(g.rr.realm.realm(), false).max;
   }
   std::string scope(g.form.get("scope").value_or(""));
-  IssueRequest issue{g.rr, g.client, *user, session, scope, "", "1", "onrtcc", g.now, false, {}, {}, with_refresh};
+  IssueRequest issue{.rr = g.rr,
+                     .client = g.client,
+                     .user = *user,
+                     .session = session,
+                     .scope = scope,
+                     .grant_prefix = std::string(g.grant.jti_prefix),
+                     .now = g.now,
+                     .browser_login = false,
+                     .refresh_allowed = with_refresh,
+                     .binding = g.binding};
   PreparedIssue prepared;
   if (!with_refresh) prepared = prepare_issue(issue);  // writes nothing for a transient session
   else store.in_transaction([&] {

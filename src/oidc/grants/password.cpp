@@ -1,6 +1,8 @@
 // grant_type=password (RFC 6749 4.3, Keycloak's direct access grants):
 // Keycloak's checks and messages (keycloak-compat §5.1). Runs on the worker
 // pool (GrantType::on_worker_pool): the hash must never block an I/O thread.
+// The token endpoint has checked the client's gates (direct access grants
+// enabled, no consent required: GrantType::client_gates in grants.cpp).
 #include "jose/random.hpp"
 #include "login/authenticator.hpp"
 #include "oidc/grants/grants.hpp"
@@ -10,9 +12,6 @@
 namespace tessera::oidc {
 
 void grant_password(GrantRequest& g) {
-  if (!g.client.direct_access_grants_enabled)
-    return oauth_error(g.res, 400, "unauthorized_client", "Client not allowed for direct access grants");
-  if (g.client.consent_required) return oauth_error(g.res, 400, "invalid_client", "Client requires user consent");
   auto username = g.form.get("username");
   if (!username || username->empty()) return oauth_error(g.res, 401, "invalid_request", "Missing parameter: username");
   std::string password(g.form.get("password").value_or(""));
@@ -28,7 +27,15 @@ void grant_password(GrantRequest& g) {
   model::UserSession session{jose::random_uuid(), realm.id, result.user->id, g.now, g.now, g.now,
                              g.now + std::min(limits.idle, limits.max), false, false, std::string(*username), {}};
   std::string scope(g.form.get("scope").value_or(""));
-  IssueRequest issue{g.rr, g.client, *result.user, session, scope, "", "1", "onrtro", g.now, false, {}, {}, true};
+  IssueRequest issue{.rr = g.rr,
+                     .client = g.client,
+                     .user = *result.user,
+                     .session = session,
+                     .scope = scope,
+                     .grant_prefix = std::string(g.grant.jti_prefix),
+                     .now = g.now,
+                     .browser_login = false,
+                     .binding = g.binding};
   PreparedIssue prepared;
   g.rr.ctx.services().store->in_transaction([&] {
     g.rr.ctx.services().store->create_user_session(session);

@@ -85,9 +85,19 @@ void grant_refresh_token(GrantRequest& g) {
     return oauth_error(g.res, 400, "invalid_scope", "Invalid scopes: " + std::string(g.form.get("scope").value_or("")));
   std::string next = jose::random_uuid();
   bool browser = session->notes.count("AUTH_TIME") > 0;
-  IssueRequest issue{g.rr, g.client, *user, *session, scope, "", session->notes.count("acr") ? session->notes.at("acr") : "1",
-                     "onrtrt", g.now, browser, next, client_session->claims_request};
-  issue.record_client_session = false;
+  IssueRequest issue{.rr = g.rr,
+                     .client = g.client,
+                     .user = *user,
+                     .session = *session,
+                     .scope = scope,
+                     .acr = session->notes.count("acr") ? session->notes.at("acr") : "1",
+                     .grant_prefix = std::string(g.grant.jti_prefix),
+                     .now = g.now,
+                     .browser_login = browser,
+                     .refresh_jti = next,
+                     .claims_request = client_session->claims_request,
+                     .record_client_session = false,
+                     .binding = g.binding};
   PreparedIssue prepared;
   bool reused = false;
   // Without rotation a refresh usually writes nothing: the session's idle

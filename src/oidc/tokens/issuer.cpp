@@ -7,6 +7,7 @@
 #include "jose/random.hpp"
 #include "oidc/claims/claims.hpp"
 #include "oidc/authorize/claims_request.hpp"
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/token_support.hpp"
 
 namespace tessera::oidc {
@@ -25,6 +26,22 @@ bool sign(const IssueRequest& in, jose::Alg alg, const json::object& claims, std
   if (!key) return false;
   out = jose::sign_compact(key->key, alg, key->record.kid, json::serialize(claims));
   return true;
+}
+
+TokenInput token_input(const IssueRequest& in, std::vector<const model::ClientScope*> scopes) {
+  return {.realm = in.rr.realm,
+          .client = in.client,
+          .user = in.user,
+          .session = &in.session,
+          .scopes = std::move(scopes),
+          .requested_scope = in.scope,
+          .issuer = in.rr.issuer,
+          .now = in.now,
+          .nonce = in.nonce,
+          .browser_login = in.browser_login,
+          .acr = in.acr,
+          .grant_prefix = in.grant_prefix,
+          .base_url = in.rr.base};
 }
 
 struct Lifetimes {
@@ -118,11 +135,12 @@ PreparedIssue prepare_issue(const IssueRequest& in) {
 IssueResult sign_issue(const IssueRequest& in, const PreparedIssue& p) {
   if (p.refusal.status != 200) return p.refusal;
   IssueResult no_key{500, "server_error", "No key for the client's signature algorithm", {}};
-  TokenInput t{in.rr.realm, in.client, in.user, &in.session, p.scopes, in.scope, in.rr.issuer, in.now, in.nonce,
-               in.browser_login, in.acr, in.grant_prefix, in.rr.base};
+  TokenInput t = token_input(in, p.scopes);
   t.access_jti = p.access_jti;
   std::string access, id_token, refresh;
-  if (!sign(in, p.access_alg, access_token_claims(t, p.access_exp), access)) return no_key;
+  json::object access_claims = access_token_claims(t, p.access_exp);
+  binding::add_cnf_claim(in.binding, access_claims);
+  if (!sign(in, p.access_alg, access_claims, access)) return no_key;
   bool openid = has_scope(in.scope, "openid");
   if (openid) {
     json::object id_claims = id_token_claims(t, p.access_exp, access, "", p.id_alg);
@@ -140,7 +158,7 @@ IssueResult sign_issue(const IssueRequest& in, const PreparedIssue& p) {
   out["refresh_expires_in"] = p.with_refresh && p.refresh_exp ? p.refresh_exp - in.now : 0;
   if (p.with_refresh) out["refresh_token"] = refresh;
   bool lower_case = model::attribute(in.client.attributes, "token.response.type.bearer.lower-case") == "true";
-  out["token_type"] = lower_case ? "bearer" : "Bearer";
+  out["token_type"] = binding::token_type(in.binding, lower_case);
   if (openid) out["id_token"] = id_token;
   out["not-before-policy"] = in.rr.realm.realm().not_before;
   if (!in.session.id.empty()) out["session_state"] = in.session.id;
@@ -160,8 +178,7 @@ void answer_issued(http::Response& res, IssueResult&& issued) {
 bool issue_front_channel(const IssueRequest& in, bool access, bool id, std::string_view code, std::string_view state,
                          FrontChannelTokens& out) {
   auto scopes = granted_scopes(in.rr.realm, in.client, in.scope);
-  TokenInput t{in.rr.realm, in.client, in.user, &in.session, scopes, in.scope, in.rr.issuer, in.now, in.nonce,
-               in.browser_login, in.acr, in.grant_prefix, in.rr.base};
+  TokenInput t = token_input(in, scopes);
   // accessTokenLifespanForImplicitFlow applies to tokens issued by the authorization endpoint.
   std::int64_t exp = std::min<std::int64_t>(in.now + in.rr.realm.realm().access_token_lifespan_for_implicit_flow,
                                             in.session.started + session_limits(in.rr.realm.realm(), in.session.remember_me).max);

@@ -9,26 +9,32 @@
 #include "jose/jws.hpp"
 
 #include "oidc/authorize/auth_response.hpp"
+#include "oidc/binding/binding.hpp"
 
 namespace tessera::oidc {
 
+// Built with designated initializers; every member after the references has a
+// default, so a grant names only what it sets.
 struct IssueRequest {
   const RealmRequest& rr;
   const model::Client& client;
   const model::User& user;
   const model::UserSession& session;  // an empty id is a transient session (client_credentials)
-  std::string scope;          // requested scope (space-separated), as granted
-  std::string nonce;
+  std::string scope{};        // requested scope (space-separated), as granted
+  std::string nonce{};
   std::string acr = "1";
-  std::string grant_prefix;   // access-token jti prefix ("onrtac", "onrtrt", ...)
+  std::string grant_prefix{}; // access-token jti prefix ("onrtac", "onrtrt", ...)
   std::int64_t now = 0;
   bool browser_login = true;
-  std::string refresh_jti;    // the new refresh token's id; generated when empty
-  std::string claims_request; // the authorization request's `claims` parameter, kept for userinfo
+  std::string refresh_jti{};  // the new refresh token's id; generated when empty
+  std::string claims_request{};  // the authorization request's `claims` parameter, kept for userinfo
   bool refresh_allowed = true;  // false: no refresh token whatever the client says
   // false: the grant keeps the client session itself (refresh: the session
   // stays as granted; a rotation already recorded the next token).
   bool record_client_session = true;
+  // What the token endpoint bound the tokens to (binding::decide): the
+  // access token's `cnf` and the response's token_type follow from it.
+  binding::Binding binding{};
 };
 
 struct IssueResult {

@@ -1,5 +1,6 @@
 #include "oidc/tokens/live.hpp"
 
+#include "oidc/binding/binding.hpp"
 #include "oidc/common/items.hpp"
 #include "oidc/common/token_support.hpp"
 
@@ -18,9 +19,10 @@ bool load_token_state(const RealmRequest& rr, store::Store& store, LiveToken& t,
   if (!sid.empty()) {
     t.session = store.find_user_session(sid);
     if (!t.session || t.session->expires <= now) return false;
-    if (t.typ != "Bearer" || with_client_session) {
+    bool access = binding::is_access_token(t.typ);
+    if (!access || with_client_session) {
       t.client_session = store.find_client_session(sid, t.client->client_id);
-      if (t.typ != "Bearer" && !t.client_session) return false;
+      if (!access && !t.client_session) return false;
     }
     user_id = t.session->user_id;  // lightweight tokens carry no sub
   }
@@ -38,7 +40,7 @@ std::optional<LiveToken> parse_token(const RealmRequest& rr, std::string_view to
   if (!claims) return std::nullopt;
   LiveToken t;
   t.typ = claim_string(*claims, "typ");
-  if (t.typ != "Bearer" && t.typ != "Refresh" && t.typ != "Offline") return std::nullopt;
+  if (!binding::is_access_token(t.typ) && t.typ != "Refresh" && t.typ != "Offline") return std::nullopt;
   t.client = rr.realm.find_client(claim_string(*claims, "azp"));
   if (!t.client) return std::nullopt;
   t.claims = std::move(*claims);

@@ -13,7 +13,7 @@ namespace tessera::oidc {
 
 struct LiveToken {
   boost::json::object claims;
-  std::string typ;  // Bearer, Refresh, Offline
+  std::string typ;  // binding::access_token_typ(), Refresh, Offline
   const model::Client* client = nullptr;
   std::optional<model::UserSession> session;
   std::optional<model::ClientSession> client_session;  // refresh tokens, or when asked for

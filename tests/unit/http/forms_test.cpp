@@ -365,7 +365,12 @@ TEST(BasicAuth, StrictBase64) {
   EXPECT_FALSE(parse_basic_authorization("Basic YTpi\0"s));
 }
 
-// ---- Bearer ----
+// ---- Bearer (the scheme oidc/binding/ passes; RFC 6750 §2.1) ----
+
+namespace {
+std::optional<std::string_view> bearer_token(std::string_view h) { return authorization_token68(h, "Bearer"); }
+std::optional<std::string_view> bearer_credential(std::string_view h) { return authorization_credentials(h, "Bearer"); }
+}  // namespace
 
 TEST(Bearer, Rfc6750Example) {
   EXPECT_EQ(bearer_token("Bearer mF_9.B5f-4.1JqM"), "mF_9.B5f-4.1JqM");  // RFC 6750 §2.1
@@ -390,4 +395,13 @@ TEST(Bearer, CredentialKeepsWhatTokenSyntaxRefuses) {
   EXPECT_EQ(bearer_credential("BEARER  abc"), " abc");
   for (std::string h : {"Bearer"s, "Bearer "s, "Bearerabc"s, " Bearer abc"s, "Basic abc"s, ""s})
     EXPECT_FALSE(bearer_credential(h)) << h;
+}
+
+TEST(AuthorizationScheme, AnySchemeAnyCase) {
+  EXPECT_EQ(authorization_token68("DPoP abc", "DPoP"), "abc");  // RFC 9449 §7.1
+  EXPECT_EQ(authorization_token68("dpop abc", "DPoP"), "abc");
+  EXPECT_EQ(authorization_token68("DPOP abc", "dpop"), "abc");
+  EXPECT_FALSE(authorization_token68("Bearer abc", "DPoP"));
+  EXPECT_FALSE(authorization_token68("abc", ""));
+  EXPECT_FALSE(authorization_credentials(" abc", ""));
 }
