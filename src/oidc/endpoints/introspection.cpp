@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "jose/random.hpp"
+#include "oidc/policies/policy.hpp"
 #include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"
 #include "oidc/claims/claims.hpp"
@@ -95,7 +96,7 @@ void serve_introspection(OidcContext& ctx, const http::Request& req, http::Respo
   auto form = http::Params::parse(req.body);
   if (!form) return oauth_error(res, 400, "invalid_request", "Invalid form body");
   const model::Client* caller = authenticate_client(*rr, *form, res, Endpoint::introspection);
-  if (!caller) return;
+  if (!caller || policies::refused(rr->realm, {policies::Event::TOKEN_INTROSPECT, caller, &*form}, res)) return;
   if (caller->public_client) return oauth_error(res, 403, "invalid_request", "Client not allowed.");
   auto token = form->get("token");
   if (!token || token->empty()) return oauth_error(res, 400, "invalid_request", "Token not provided.");

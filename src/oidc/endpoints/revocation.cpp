@@ -1,6 +1,7 @@
 // POST /protocol/openid-connect/revoke (RFC 7009). A refresh token ends its
 // client session and the user's consent for that client; an access token goes
 // on the revocation list until it would have expired.
+#include "oidc/policies/policy.hpp"
 #include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"
 #include "oidc/clients/client_auth.hpp"
@@ -17,7 +18,7 @@ void serve_revocation(OidcContext& ctx, const http::Request& req, http::Response
   auto form = http::Params::parse(req.body);
   if (!form) return oauth_error(res, 400, "invalid_request", "Invalid form body");
   const model::Client* caller = authenticate_client(*rr, *form, res, Endpoint::revocation);
-  if (!caller) return;
+  if (!caller || policies::refused(rr->realm, {policies::Event::TOKEN_REVOKE, caller, &*form}, res)) return;
   auto token = form->get("token");
   if (!token || token->empty()) return oauth_error(res, 400, "invalid_request", "Token not provided");
   auto parsed = parse_token(*rr, *token);

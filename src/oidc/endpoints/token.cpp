@@ -3,6 +3,7 @@
 // gates), then the grant's own handler, all read from the grant's descriptor
 // in grants.cpp.
 #include "login/worker_pool.hpp"
+#include "oidc/policies/policy.hpp"
 #include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"
 #include "oidc/clients/client_auth.hpp"
@@ -34,6 +35,9 @@ void run_grant(OidcContext& ctx, TokenCall& call) {
   // (for the password grant that is on the worker pool, as before).
   if (const ClientGate* gate = refusing_gate(*call.grant, *call.client))
     oauth_error(call.res, 400, gate->error, gate->description);
+  // Then the client policies, at the event the grant's descriptor names.
+  else if (policies::refused(call.rr.realm, {call.grant->event, call.client, &call.form}, call.res)) {
+  }
   // Each grant commits its own writes in one transaction and signs after it:
   // the store's lock is never held across a signature or a password hash.
   else call.grant->handle(g);

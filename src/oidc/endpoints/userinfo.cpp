@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 
+#include "oidc/policies/policy.hpp"
 #include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"
 #include "oidc/claims/claims.hpp"
@@ -56,6 +57,8 @@ void serve_userinfo(OidcContext& ctx, const http::Request& req, http::Response& 
   const model::Client* client = live->client;
   if (lightweight_client(*client))
     return refuse(res, name, 401, "invalid_token", "Lightweight access token not allowed for userinfo endpoint");
+  if (auto refusal = policies::run(rr->realm, {policies::Event::USERINFO_REQUEST, client, nullptr}))
+    return refuse(res, name, refusal->status, refusal->error, refusal->description);
   std::string scope = " " + claim_string(live->claims, "scope") + " ";
   if (scope.find(" openid ") == std::string::npos) return refuse(res, name, 403, "insufficient_scope", "Missing openid scope");
   // A token without a session (client_credentials) is answered from a transient one, as Keycloak does.

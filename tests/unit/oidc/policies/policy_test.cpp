@@ -2,18 +2,10 @@
 // snapshot through the realm cache, nothing to run for a realm without policies.
 #include <gtest/gtest.h>
 
-#include "oidc/policies/events.hpp"
 #include "oidc/policies/policy.hpp"
 #include "store/realm_cache.hpp"
 
 using namespace tessera;
-using oidc::policies::Event;
-
-TEST(ClientPolicies, EventsAreSpelledAsKeycloakSpellsThem) {
-  EXPECT_EQ(oidc::policies::name(Event::AUTHORIZATION_REQUEST), "AUTHORIZATION_REQUEST");
-  EXPECT_EQ(oidc::policies::name(Event::BACKCHANNEL_TOKEN_REQUEST), "BACKCHANNEL_TOKEN_REQUEST");
-  EXPECT_EQ(oidc::policies::name(Event::UNREGISTER), "UNREGISTER");
-}
 
 TEST(ClientPolicies, TheCompilerRunsOncePerSnapshot) {
   int calls = 0;
