@@ -112,7 +112,8 @@ std::optional<std::string_view> authorization_token68(std::string_view authoriza
 // for endpoints that must refuse a malformed token as an invalid one (RFC 6750
 // §3.1 invalid_token) rather than as none sent. Nullopt when the scheme
 // differs or nothing follows it.
-std::optional<std::string_view> authorization_credentials(std::string_view authorization_header, std::string_view scheme);
+std::optional<std::string_view> authorization_credentials(std::string_view authorization_header,
+                                                          std::string_view scheme);
 
 // Escapes & < > " ' / for text placed in HTML outside the template engine.
 std::string html_escape(std::string_view text);

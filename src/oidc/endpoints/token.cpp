@@ -29,18 +29,22 @@ struct TokenCall {
 };
 
 void run_grant(OidcContext& ctx, TokenCall& call) {
-  GrantRequest g{.rr = call.rr, .client = *call.client, .form = call.form, .res = call.res, .now = now_seconds(),
-                 .grant = *call.grant, .binding = call.binding};
+  GrantRequest g{.rr = call.rr,
+                 .client = *call.client,
+                 .form = call.form,
+                 .res = call.res,
+                 .now = now_seconds(),
+                 .grant = *call.grant,
+                 .binding = call.binding};
   // The per-client switches come first, where Keycloak's grant checks them
-  // (for the password grant that is on the worker pool, as before).
+  // (for the password grant that is on the worker pool, as before); then the
+  // client policies, at the event the grant's descriptor names. Each grant
+  // commits its own writes in one transaction and signs after it: the store's
+  // lock is never held across a signature or a password hash.
   if (const ClientGate* gate = refusing_gate(*call.grant, *call.client))
     oauth_error(call.res, 400, gate->error, gate->description);
-  // Then the client policies, at the event the grant's descriptor names.
-  else if (policies::refused(call.rr.realm, {call.grant->event, call.client, &call.form}, call.res)) {
-  }
-  // Each grant commits its own writes in one transaction and signs after it:
-  // the store's lock is never held across a signature or a password hash.
-  else call.grant->handle(g);
+  else if (!policies::refused(call.rr.realm, {call.grant->event, call.client, &call.form}, call.res))
+    call.grant->handle(g);
   add_client_cors(*call.client, call.rr.req, call.res, call.rr.base);
   if (call.res.status == 200 && ctx.services().metrics)
     ctx.services().metrics->count("tessera_tokens_issued_total", "grant_type", std::string(call.grant->name));

@@ -2,7 +2,6 @@
 // with Keycloak's refusals: empty body, the error in WWW-Authenticate.
 #include <boost/json/serialize.hpp>
 
-
 #include "oidc/policies/policy.hpp"
 #include "oidc/binding/binding.hpp"
 #include "oidc/common/realm_request.hpp"

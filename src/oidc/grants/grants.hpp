@@ -51,7 +51,7 @@ struct GrantType {
   // ("onrt" + the grant's short name; compat §3.2).
   std::string_view jti_prefix;
   // The client-policy event Keycloak raises for this grant's request.
-  policies::Event event;  // no default: every grant names its own
+  policies::Event event;        // no default: every grant names its own
   bool on_worker_pool = false;  // CPU-heavy (password hashing): never on an I/O thread
 };
 

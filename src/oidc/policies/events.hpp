@@ -49,7 +49,8 @@ enum class Event {
 constexpr std::string_view name(Event e) {
   switch (e) {
 #define TESSERA_EVENT_NAME(x) \
-  case Event::x: return #x;
+  case Event::x:              \
+    return #x;
     TESSERA_EVENT_NAME(REGISTER)
     TESSERA_EVENT_NAME(REGISTERED)
     TESSERA_EVENT_NAME(UPDATE)

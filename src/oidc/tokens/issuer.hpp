@@ -20,13 +20,13 @@ struct IssueRequest {
   const model::Client& client;
   const model::User& user;
   const model::UserSession& session;  // an empty id is a transient session (client_credentials)
-  std::string scope{};        // requested scope (space-separated), as granted
+  std::string scope{};                // requested scope (space-separated), as granted
   std::string nonce{};
   std::string acr = "1";
-  std::string grant_prefix{}; // access-token jti prefix ("onrtac", "onrtrt", ...)
+  std::string grant_prefix{};  // access-token jti prefix ("onrtac", "onrtrt", ...)
   std::int64_t now = 0;
   bool browser_login = true;
-  std::string refresh_jti{};  // the new refresh token's id; generated when empty
+  std::string refresh_jti{};     // the new refresh token's id; generated when empty
   std::string claims_request{};  // the authorization request's `claims` parameter, kept for userinfo
   bool refresh_allowed = true;  // false: no refresh token whatever the client says
   // false: the grant keeps the client session itself (refresh: the session
