@@ -23,7 +23,7 @@
 #include "model/representation.hpp"
 #include "oidc/binding/binding.hpp"
 #include "oidc/common/clock.hpp"
-#include "oidc/common/items.hpp"
+#include "store/items.hpp"
 #include "oidc/common/rate_limits.hpp"
 #include "oidc/common/token_support.hpp"
 
@@ -32,7 +32,7 @@ namespace json = boost::json;
 
 namespace {
 
-using InitialAccess = oidc::items::InitialAccessTokens;
+using InitialAccess = store::items::InitialAccessTokens;
 
 constexpr const char* kTokenIdAttribute = "registration.access.token.id";
 

@@ -1,3 +1,4 @@
+#include "store/items.hpp"
 #include "login/authenticator.hpp"
 
 #include <boost/json/parse.hpp>
@@ -31,13 +32,6 @@ Failures parse_failures(const std::optional<std::string>& text) {
   auto get = [&](const char* k) { auto it = o.find(k); return it != o.end() && it->value().is_int64() ? it->value().get_int64() : 0; };
   return {get("count"), get("last"), get("lockedUntil")};
 }
-
-// The brute-force counter's store item, named here once: login/ sits below
-// oidc/, whose common/items.hpp names every other kind. Key: realm id + ":" +
-// user id; lives max(maxDeltaTimeSeconds, the lockout) + 60 s from the failure.
-constexpr std::string_view kFailureKind = "login-failure";
-
-std::string failure_key(const model::Realm& realm, const std::string& user_id) { return realm.id + ":" + user_id; }
 
 }  // namespace
 
@@ -98,7 +92,7 @@ LoginResult Authenticator::check(const model::Realm& realm, const std::string& u
 }
 
 bool Authenticator::locked_out(const model::Realm& realm, const std::string& user_id, std::int64_t now) {
-  Failures f = parse_failures(store_.get_item(kFailureKind, failure_key(realm, user_id), now / 1000));
+  Failures f = parse_failures(store::items::LoginFailures::find(store_, realm, user_id, now / 1000));
   return f.locked_until_ms > now;
 }
 
@@ -107,8 +101,7 @@ bool Authenticator::locked_out(const model::Realm& realm, const std::string& use
 // `quickLoginCheckMilliSeconds` lock for at least `minimumQuickLoginWaitSeconds`,
 // and a quiet `maxDeltaTimeSeconds` forgets them.
 void Authenticator::record_failure(const model::Realm& realm, const std::string& user_id, std::int64_t now) {
-  std::string key = failure_key(realm, user_id);
-  Failures f = parse_failures(store_.get_item(kFailureKind, key, now / 1000));
+  Failures f = parse_failures(store::items::LoginFailures::find(store_, realm, user_id, now / 1000));
   if (f.last_ms && now - f.last_ms > std::int64_t{realm.max_delta_time_seconds} * 1000) f = {};
   std::int64_t delta = f.last_ms ? now - f.last_ms : 0;
   ++f.count;
@@ -120,11 +113,11 @@ void Authenticator::record_failure(const model::Realm& realm, const std::string&
   if (wait > 0) f.locked_until_ms = now + wait * 1000;
   json::object o{{"count", f.count}, {"last", f.last_ms}, {"lockedUntil", f.locked_until_ms}};
   std::int64_t keep = std::max<std::int64_t>(realm.max_delta_time_seconds, wait) + 60;
-  store_.put_item(kFailureKind, key, json::serialize(o), now / 1000 + keep);
+  store::items::LoginFailures::put(store_, realm, user_id, json::serialize(o), now / 1000 + keep);
 }
 
 void Authenticator::clear_failures(const model::Realm& realm, const std::string& user_id) {
-  store_.delete_item(kFailureKind, failure_key(realm, user_id));
+  store::items::LoginFailures::remove(store_, realm, user_id);
 }
 
 }  // namespace tessera::login

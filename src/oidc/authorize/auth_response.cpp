@@ -7,7 +7,7 @@
 
 #include "jose/random.hpp"
 #include "login/pages.hpp"
-#include "oidc/common/items.hpp"
+#include "store/items.hpp"
 
 namespace tessera::oidc {
 namespace json = boost::json;
@@ -86,7 +86,7 @@ std::string issue_code(const RealmRequest& rr, const AuthRequest& ar, const mode
                      {"auth_time", session.auth_time},
                      {"acr", fresh_login ? "1" : "0"},
                      {"issuer", ar.issuer.empty() ? rr.issuer : ar.issuer}};
-  items::Codes::put(*rr.ctx.services().store, rr.realm.realm(), code, json::serialize(value), now_seconds());
+  store::items::Codes::put(*rr.ctx.services().store, rr.realm.realm(), code, json::serialize(value), now_seconds());
   return code;
 }
 

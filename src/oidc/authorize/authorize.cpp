@@ -16,7 +16,7 @@
 #include "oidc/authorize/sso.hpp"
 #include "oidc/authorize/steps.hpp"
 #include "oidc/common/clock.hpp"
-#include "oidc/common/items.hpp"
+#include "store/items.hpp"
 #include "oidc/common/token_support.hpp"
 #include "oidc/common/urls.hpp"
 
@@ -49,14 +49,14 @@ void save_auth_session(const RealmRequest& rr, http::Response& res, const std::s
   sso.set_auth_session(res, id);
   std::int64_t expires = now_seconds() + lifespan;
   if (!sso.set_auth_state(res, id, state, expires))
-    items::AuthSessions::put(*rr.ctx.services().store, id, json::serialize(state), expires);
+    store::items::AuthSessions::put(*rr.ctx.services().store, id, json::serialize(state), expires);
 }
 
 std::optional<json::object> find_auth_session(const RealmRequest& rr, std::string_view id) {
   Sso sso = browser_state(rr);
   if (id.empty() || sso.auth_session_id() != id) return std::nullopt;
   if (auto state = sso.auth_state(id)) return state;
-  auto value = items::AuthSessions::find(*rr.ctx.services().store, id, now_seconds());
+  auto value = store::items::AuthSessions::find(*rr.ctx.services().store, id, now_seconds());
   if (!value) return std::nullopt;
   boost::system::error_code ec;
   json::value v = json::parse(*value, ec);
@@ -69,8 +69,8 @@ std::optional<json::object> find_auth_session(const RealmRequest& rr, std::strin
 bool spend_auth_session(const RealmRequest& rr, std::string_view id, std::int64_t lifespan) {
   store::Store& store = *rr.ctx.services().store;
   std::int64_t now = now_seconds();
-  if (browser_state(rr).auth_state(id)) return items::SpentAuthSessions::add(store, id, lifespan, now);
-  return items::AuthSessions::take(store, id, now).state == store::Store::Consumed::now;
+  if (browser_state(rr).auth_state(id)) return store::items::SpentAuthSessions::add(store, id, lifespan, now);
+  return store::items::AuthSessions::take(store, id, now).state == store::Store::Consumed::now;
 }
 
 void show_login(const RealmRequest& rr, http::Response& res, const AuthRequest& ar) {

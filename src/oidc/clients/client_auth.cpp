@@ -7,7 +7,7 @@
 #include "oidc/common/realm_request.hpp"
 #include "oidc/clients/client_keys.hpp"
 #include "oidc/common/clock.hpp"
-#include "oidc/common/items.hpp"
+#include "store/items.hpp"
 #include "oidc/common/token_support.hpp"
 
 namespace tessera::oidc {
@@ -140,8 +140,9 @@ const model::Client* by_assertion(const RealmRequest& rr, const http::Params& fo
   if (problem.empty()) problem = signature_problem(*a, *client, rr, now);
   // Last, so that only a valid assertion spends its jti (RFC 7523 3, item 7).
   std::int64_t exp = claim_int(a->claims, "exp");
-  if (problem.empty() && !items::ClientAssertionJtis::add(*rr.ctx.services().store, client->client_id,
-                                                          claim_string(a->claims, "jti"), exp + kLeewaySeconds, now))
+  if (problem.empty() &&
+      !store::items::ClientAssertionJtis::add(*rr.ctx.services().store, client->client_id,
+                                              claim_string(a->claims, "jti"), exp + kLeewaySeconds, now))
     problem = "Token reuse detected";
   if (!problem.empty()) return client_auth_failed(res, rr.realm, "Client authentication with signed JWT failed: " + problem), nullptr;
   return client;

@@ -10,7 +10,7 @@
 #include "oidc/authorize/steps.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"
-#include "oidc/common/items.hpp"
+#include "store/items.hpp"
 #include "oidc/authorize/sso.hpp"
 #include "oidc/common/token_support.hpp"
 
@@ -92,7 +92,7 @@ void verify_user_code(const RealmRequest& rr, http::Response& res, std::string_v
   store::Store& store = *rr.ctx.services().store;
   std::int64_t now = now_seconds();
   const std::string& realm_id = rr.realm.realm().id;
-  auto key = items::DeviceUserCodes::find(store, realm_id, normalise_user_code(typed), now);
+  auto key = store::items::DeviceUserCodes::find(store, realm_id, normalise_user_code(typed), now);
   auto d = key ? find_device_authorization(store, *key, now) : std::nullopt;
   const model::Client* client = d && d->realm_id == realm_id ? rr.realm.find_client(d->client_id) : nullptr;
   if (!d || !client || !client->enabled || !device_grant_enabled(*client) || d->status != "pending")
@@ -121,7 +121,7 @@ bool decide(const RealmRequest& rr, const AuthRequest& ar, const char* status, c
     d->status = status;
     d->session_id = session_id;
     save_device_authorization(store, ar.device_key, *d);
-    items::DeviceUserCodes::remove(store, d->realm_id, d->user_code);  // a user code is used once
+    store::items::DeviceUserCodes::remove(store, d->realm_id, d->user_code);  // a user code is used once
     decided = true;
   });
   return decided;
@@ -135,7 +135,7 @@ bool device_grant_enabled(const model::Client& client) {
 }
 
 std::optional<DeviceAuthorization> find_device_authorization(store::Store& store, const std::string& key, std::int64_t now) {
-  auto value = items::DeviceCodes::find(store, key, now);
+  auto value = store::items::DeviceCodes::find(store, key, now);
   if (!value) return std::nullopt;
   boost::system::error_code ec;
   json::value v = json::parse(*value, ec);
@@ -144,7 +144,7 @@ std::optional<DeviceAuthorization> find_device_authorization(store::Store& store
 }
 
 void save_device_authorization(store::Store& store, const std::string& key, const DeviceAuthorization& d) {
-  items::DeviceCodes::put(store, key, json::serialize(d.to_json()), d.expires, d.interval);
+  store::items::DeviceCodes::put(store, key, json::serialize(d.to_json()), d.expires, d.interval);
 }
 
 void serve_device_authorization(OidcContext& ctx, const http::Request& req, http::Response& res,
@@ -172,14 +172,14 @@ void serve_device_authorization(OidcContext& ctx, const http::Request& req, http
   d.expires = now + client_seconds(*client, "oauth2.device.code.lifespan", realm.oauth2_device_code_lifespan);
   d.interval = client_seconds(*client, "oauth2.device.polling.interval", realm.oauth2_device_polling_interval);
   std::string device_code = jose::random_token(32);
-  std::string key = items::DeviceCodes::key(realm.id, device_code);
+  std::string key = store::items::DeviceCodes::key(realm.id, device_code);
   store::Store& store = *ctx.services().store;
   bool stored = false;
   store.in_transaction([&] {
     // 26^8 codes: a clash with a live one is rare, and is drawn again.
     for (int attempt = 0; attempt < 8 && !stored; ++attempt) {
       d.user_code = new_user_code();
-      stored = items::DeviceUserCodes::add(store, realm.id, d.user_code, key, d.expires, d.interval, now);
+      stored = store::items::DeviceUserCodes::add(store, realm.id, d.user_code, key, d.expires, d.interval, now);
     }
     if (stored) save_device_authorization(store, key, d);
   });

@@ -5,9 +5,9 @@
 // code, logs in (or reuses the SSO session) and consents, and the state the
 // token endpoint polls.
 //
-// A device authorization is one store item (items::DeviceCodes, keyed by the
+// A device authorization is one store item (store::items::DeviceCodes, keyed by the
 // realm id and the SHA-256 of the device code) plus an index item
-// (items::DeviceUserCodes, keyed by the realm id and the user code without its
+// (store::items::DeviceUserCodes, keyed by the realm id and the user code without its
 // dash). Both outlive the code by interval + 10 s so that a late poll still
 // hears expired_token and a late visitor "code expired". The realm id in both
 // keys (and in the item, checked again) binds a code to the realm that issued
@@ -45,7 +45,7 @@ void serve_device_verification(OidcContext& ctx, const http::Request& req, http:
 void approve_device(const RealmRequest& rr, http::Response& res, const AuthRequest& ar, const model::UserSession& session);
 void deny_device(const RealmRequest& rr, http::Response& res, const AuthRequest& ar);
 
-// The stored authorization under a device code's key (items::DeviceCodes::key), and writing it
+// The stored authorization under a device code's key (store::items::DeviceCodes::key), and writing it
 // back (the poll records its time).
 std::optional<DeviceAuthorization> find_device_authorization(store::Store& store, const std::string& key, std::int64_t now);
 void save_device_authorization(store::Store& store, const std::string& key, const DeviceAuthorization& d);

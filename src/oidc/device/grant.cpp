@@ -7,7 +7,7 @@
 
 #include "oidc/device/device.hpp"
 #include "oidc/grants/grants.hpp"
-#include "oidc/common/items.hpp"
+#include "store/items.hpp"
 #include "oidc/tokens/issuer.hpp"
 #include "oidc/common/token_support.hpp"
 
@@ -34,10 +34,11 @@ Poll poll(store::Store& store, const std::string& key, const std::string& realm_
     if (d->expires <= now) {
       result = Poll::expired;
     } else if (d->status == "denied") {
-      items::DeviceCodes::take(store, key, now);
+      store::items::DeviceCodes::take(store, key, now);
       result = Poll::denied;
     } else if (d->status == "approved") {
-      result = items::DeviceCodes::take(store, key, now).state == store::Store::Consumed::now ? Poll::approved : Poll::invalid;
+      result = store::items::DeviceCodes::take(store, key, now).state == store::Store::Consumed::now ? Poll::approved
+                                                                                                     : Poll::invalid;
     } else {
       // RFC 8628 3.5: polling faster than the interval is answered slow_down.
       std::int64_t millis = now_millis();
@@ -59,7 +60,7 @@ void grant_device_code(GrantRequest& g) {
   DeviceAuthorization d;
   // The key holds the realm: another realm's device code is simply not found (invalid_grant).
   const std::string& realm_id = g.rr.realm.realm().id;
-  switch (poll(store, items::DeviceCodes::key(realm_id, *code), realm_id, g.client, g.now, d)) {
+  switch (poll(store, store::items::DeviceCodes::key(realm_id, *code), realm_id, g.client, g.now, d)) {
     case Poll::invalid: return oauth_error(g.res, 400, "invalid_grant", "Device code not valid");
     case Poll::expired: return oauth_error(g.res, 400, "expired_token", "Device code is expired");
     case Poll::denied: return oauth_error(g.res, 400, "access_denied", "The end user denied the authorization request");

@@ -12,7 +12,7 @@
 #include "oidc/policies/policy.hpp"
 #include "oidc/clients/client_auth.hpp"
 #include "oidc/common/clock.hpp"
-#include "oidc/common/items.hpp"
+#include "store/items.hpp"
 #include "oidc/authorize/auth_response.hpp"
 #include "oidc/endpoints.hpp"
 #include "oidc/authorize/redirect_uri.hpp"
@@ -113,7 +113,7 @@ void serve_logout(OidcContext& ctx, const http::Request& req, http::Response& re
   // is bound to this browser by a cookie, so another site cannot submit it.
   std::string csrf = jose::random_token(24), browser = jose::random_token(24);
   boost::json::object value{{"redirect", redirect}, {"state", state}, {"browser", browser}, {"realm", rr->realm.realm().id}};
-  items::LogoutConfirmations::put(*ctx.services().store, csrf, boost::json::serialize(value), now_seconds());
+  store::items::LogoutConfirmations::put(*ctx.services().store, csrf, boost::json::serialize(value), now_seconds());
   browser_state(*rr).set_auth_session(res, browser);
   auto page = page_for<login::LogoutConfirmPage>(*rr);
   const model::Realm& realm = rr->realm.realm();
@@ -128,7 +128,8 @@ void serve_logout_confirm(OidcContext& ctx, const http::Request& req, http::Resp
   if (!rr) return;
   auto form = http::Params::parse(req.body);
   std::string csrf(form ? form->get("csrf_token").value_or("") : "");
-  auto taken = csrf.empty() ? store::Store::TakeResult{} : items::LogoutConfirmations::take(*ctx.services().store, csrf, now_seconds());
+  auto taken = csrf.empty() ? store::Store::TakeResult{}
+                            : store::items::LogoutConfirmations::take(*ctx.services().store, csrf, now_seconds());
   if (taken.state != store::Store::Consumed::now) return answer_error_page(*rr, res, "invalidRequestMessage");
   boost::system::error_code ec;
   auto v = boost::json::parse(taken.value, ec);

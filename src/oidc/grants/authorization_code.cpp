@@ -10,7 +10,7 @@
 #include "oidc/authorize/pkce.hpp"
 #include "oidc/tokens/live.hpp"
 #include "oidc/tokens/issuer.hpp"
-#include "oidc/common/items.hpp"
+#include "store/items.hpp"
 #include "oidc/common/token_support.hpp"
 
 namespace tessera::oidc {
@@ -69,7 +69,7 @@ bool check_pkce(GrantRequest& g, const AuthRequest& ar) {
 // those: the user's session and other clients' tokens stay. Nothing is
 // recorded when the first exchange failed, and then nothing was issued.
 void revoke_issued(const GrantRequest& g, store::Store& store, const std::string& key) {
-  auto issued = items::CodeIssues::find(store, key, g.now);
+  auto issued = store::items::CodeIssues::find(store, key, g.now);
   if (!issued) return;
   boost::system::error_code ec;
   json::value v = json::parse(*issued, ec);
@@ -88,13 +88,13 @@ void record_issued(const GrantRequest& g, store::Store& store, const std::string
   std::string sid = !p.with_refresh ? "" : p.offline ? p.offline->id : ex.session.id;
   std::int64_t access_exp = p.access_exp ? p.access_exp : g.now + g.rr.realm.realm().access_token_lifespan;
   json::object o{{"sid", sid}, {"client_id", g.client.client_id}, {"jti", p.access_jti}, {"exp", access_exp}};
-  items::CodeIssues::put(store, g.rr.realm.realm(), key, json::serialize(o), access_exp, g.now);
+  store::items::CodeIssues::put(store, g.rr.realm.realm(), key, json::serialize(o), access_exp, g.now);
 }
 
 // Takes the code; the stored authorization data when this call took it, else
 // nothing (g.res holds the error; a replay has revoked what the code issued).
 std::optional<json::object> take_code(GrantRequest& g, store::Store& store, const std::string& key) {
-  auto taken = items::Codes::take(store, key, g.now);
+  auto taken = store::items::Codes::take(store, key, g.now);
   if (taken.state == store::Store::Consumed::before) revoke_issued(g, store, key);
   if (taken.state != store::Store::Consumed::now) {
     oauth_error(g.res, 400, "invalid_grant", "Code not valid");
@@ -143,7 +143,7 @@ void grant_authorization_code(GrantRequest& g) {
   auto code = g.form.get("code");
   if (!code) return oauth_error(g.res, 400, "invalid_request", "Missing parameter: code");
   store::Store& store = *g.rr.ctx.services().store;
-  std::string key = items::Codes::key(*code);
+  std::string key = store::items::Codes::key(*code);
   // One transaction from taking the code to recording what it issued. A
   // racing replay's consume_item waits for it (SQLite: the connection's lock;
   // PostgreSQL: the code row's lock, the UPDATE re-checked after commit), so

@@ -1,7 +1,7 @@
 #include "oidc/tokens/live.hpp"
 
 #include "oidc/binding/binding.hpp"
-#include "oidc/common/items.hpp"
+#include "store/items.hpp"
 #include "oidc/common/token_support.hpp"
 
 namespace tessera::oidc {
@@ -13,7 +13,7 @@ namespace {
 bool load_token_state(const RealmRequest& rr, store::Store& store, LiveToken& t, std::int64_t now,
                       bool with_client_session) {
   std::string jti = claim_string(t.claims, "jti");
-  if (!jti.empty() && items::Revocations::revoked(store, jti, now)) return false;
+  if (!jti.empty() && store::items::Revocations::revoked(store, jti, now)) return false;
   std::string sid = claim_string(t.claims, "sid");
   std::string user_id = claim_string(t.claims, "sub");
   if (!sid.empty()) {
@@ -60,7 +60,7 @@ std::optional<LiveToken> live_token(const RealmRequest& rr, std::string_view tok
 }
 
 void revoke_token_id(const RealmRequest& rr, const std::string& jti, std::int64_t expires) {
-  if (!jti.empty()) items::Revocations::put(*rr.ctx.services().store, jti, expires);
+  if (!jti.empty()) store::items::Revocations::put(*rr.ctx.services().store, jti, expires);
 }
 
 }  // namespace tessera::oidc

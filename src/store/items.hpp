@@ -1,19 +1,16 @@
 #pragma once
-// Every kind of short-lived item the protocol keeps in the store, named once:
+// Every kind of short-lived item kept in the store, named once (here, in the
+// store layer, so the login layer's brute-force counter is named with the rest):
 // its kind string, how its key is derived, how long it lives, and the calls on
-// it. Nothing else in src/oidc/ or src/admin/ names a kind or builds a key, so
+// it. Nothing else in src/ names a kind or builds a key, so
 // a new kind (or a change to one) is reviewed here, and the keys of a running
-// deployment's items stay what they were (tests/unit/oidc/common/items_test.cpp
+// deployment's items stay what they were (tests/unit/store/items_test.cpp
 // pins them: a changed derivation would orphan every stored item).
 //
 // Kinds and keys are what earlier releases stored; keep them byte-identical.
 // Keys that hold a secret (codes, device codes) hold its SHA-256 instead, so
 // the database never holds a usable code. Keys that hold a realm id bind the
 // item to the realm that made it.
-//
-// One kind lives below this layer: the login layer's brute-force counter
-// ("login-failure", realm id + ":" + user id, login/authenticator.cpp), since
-// login/ may not include oidc/.
 //
 // Coming kinds get their entry here when their feature lands: PAR request URIs
 // (RFC 9126), CIBA authentication requests, DPoP proof jtis (RFC 9449).
@@ -27,7 +24,7 @@
 #include "model/entities.hpp"
 #include "store/store.hpp"
 
-namespace tessera::oidc::items {
+namespace tessera::store::items {
 
 using Taken = store::Store::TakeResult;
 
@@ -142,4 +139,18 @@ struct InitialAccessTokens {
   static void remove(store::Store& store, std::string_view realm_id, std::string_view id);
 };
 
-}  // namespace tessera::oidc::items
+// Failed logins of one user (Keycloak's DefaultBruteForceProtector; the
+// login layer counts them). Key: realm id + ":" + user id. Lives
+// max(maxDeltaTimeSeconds, the lockout) + 60 s from the last failure: the
+// caller passes that expiry.
+struct LoginFailures {
+  static constexpr std::string_view kind = "login-failure";
+  static std::string key(const model::Realm& realm, std::string_view user_id);
+  static std::optional<std::string> find(store::Store& store, const model::Realm& realm, std::string_view user_id,
+                                         std::int64_t now);
+  static void put(store::Store& store, const model::Realm& realm, std::string_view user_id, std::string_view value,
+                  std::int64_t expires);
+  static void remove(store::Store& store, const model::Realm& realm, std::string_view user_id);
+};
+
+}  // namespace tessera::store::items

@@ -1,11 +1,11 @@
-#include "oidc/common/items.hpp"
+#include "store/items.hpp"
 
 #include <algorithm>
 
 #include "jose/base64.hpp"
 #include "jose/digest.hpp"
 
-namespace tessera::oidc::items {
+namespace tessera::store::items {
 
 namespace {
 
@@ -117,8 +117,8 @@ bool Revocations::revoked(store::Store& store, std::string_view jti, std::int64_
   return store.get_item(kind, jti, now).has_value();
 }
 
-bool ClientAssertionJtis::add(store::Store& store, std::string_view client_id, std::string_view jti,
-                              std::int64_t until, std::int64_t now) {
+bool ClientAssertionJtis::add(store::Store& store, std::string_view client_id, std::string_view jti, std::int64_t until,
+                              std::int64_t now) {
   std::string key(client_id);
   key += ':';
   key += jti;
@@ -164,4 +164,22 @@ void InitialAccessTokens::remove(store::Store& store, std::string_view realm_id,
   store.delete_item(kind, key(realm_id, id));
 }
 
-}  // namespace tessera::oidc::items
+std::string LoginFailures::key(const model::Realm& realm, std::string_view user_id) {
+  return realm.id + ":" + std::string(user_id);
+}
+
+std::optional<std::string> LoginFailures::find(store::Store& store, const model::Realm& realm, std::string_view user_id,
+                                               std::int64_t now) {
+  return store.get_item(kind, key(realm, user_id), now);
+}
+
+void LoginFailures::put(store::Store& store, const model::Realm& realm, std::string_view user_id,
+                        std::string_view value, std::int64_t expires) {
+  store.put_item(kind, key(realm, user_id), value, expires);
+}
+
+void LoginFailures::remove(store::Store& store, const model::Realm& realm, std::string_view user_id) {
+  store.delete_item(kind, key(realm, user_id));
+}
+
+}  // namespace tessera::store::items

@@ -9,11 +9,11 @@
 
 #include <filesystem>
 
-#include "oidc/common/items.hpp"
+#include "store/items.hpp"
 #include "store/store.hpp"
 
 using namespace tessera;
-namespace items = tessera::oidc::items;
+namespace items = tessera::store::items;
 
 namespace {
 
@@ -55,6 +55,7 @@ TEST(Items, KindStringsAreWhatEarlierReleasesStored) {
   EXPECT_EQ(items::ClientAssertionJtis::kind, "client-assertion");
   EXPECT_EQ(items::LogoutConfirmations::kind, "logout-confirm");
   EXPECT_EQ(items::InitialAccessTokens::kind, "initial-access");
+  EXPECT_EQ(items::LoginFailures::kind, "login-failure");
 }
 
 TEST(Items, KeyDerivationsAreByteIdentical) {
@@ -62,6 +63,9 @@ TEST(Items, KeyDerivationsAreByteIdentical) {
   EXPECT_EQ(items::DeviceCodes::key("realm-1", "device-code-123"), std::string("realm-1:") + kDeviceDigest);
   EXPECT_EQ(items::DeviceUserCodes::key("realm-1", "ABCDEFGH"), "realm-1:ABCDEFGH");
   EXPECT_EQ(items::InitialAccessTokens::key("realm-1", "5f0c"), "realm-1:5f0c");
+  model::Realm realm;
+  realm.id = "realm-1";
+  EXPECT_EQ(items::LoginFailures::key(realm, "user-9"), "realm-1:user-9");
 }
 
 TEST(Items, Lifetimes) {
