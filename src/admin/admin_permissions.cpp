@@ -60,9 +60,7 @@ bool is_management_client(std::string_view realm_name, std::string_view client_i
 
 // A management client renamed or deleted: every admin of the realm would lose
 // (or, with a look-alike created in its place, change) what their roles mean.
-std::optional<RoleKey> management_client_change(const Caller& caller, const model::RealmBundle& before,
-                                                const model::RealmBundle& after) {
-  if (caller.master_admin) return std::nullopt;
+std::optional<RoleKey> management_client_change(const model::RealmBundle& before, const model::RealmBundle& after) {
   const std::string& realm = after.realm.name;
   for (const auto& c : before.clients) {
     if (!is_management_client(before.realm.name, c.client_id)) continue;
@@ -179,7 +177,7 @@ std::optional<RoleKey> refused_user_change(const Caller& caller, const model::Re
 std::optional<RoleKey> refused_config_change(const Caller& caller, const model::RealmBundle& before,
                                              const model::RealmBundle& after) {
   if (caller.master_admin) return std::nullopt;
-  if (auto renamed = management_client_change(caller, before, after)) return renamed;
+  if (auto renamed = management_client_change(before, after)) return renamed;
   const std::string& realm = after.realm.name;
   AdminReach was(before), now(after);
   // A changed role or group may reach more; an unchanged one reaches more only
